@@ -1,0 +1,48 @@
+# LiveBridge. Quick start: `make demo` (console at http://127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VENDOR := src/livebridge/web/static/vendor
+PYTEST_ARGS ?=
+
+.PHONY: install demo serve test lint typecheck pytest messages clean
+
+install: $(STAMP) $(VENDOR)/.installed
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	touch $@
+
+demo: install
+	$(BIN)/livebridge demo --serve
+
+serve: install
+	$(BIN)/livebridge serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy src tests bench
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -o src/livebridge/web/locale/messages.pot .
+	$(BIN)/pybabel update -i src/livebridge/web/locale/messages.pot -d src/livebridge/web/locale --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .mypy_cache .ruff_cache .pytest_cache

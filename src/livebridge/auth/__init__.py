@@ -1,0 +1,1 @@
+"""Who you are: passwords, API keys and console sessions."""

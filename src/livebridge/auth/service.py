@@ -1,0 +1,129 @@
+"""Console logins and API-key authentication, turning credentials into a ``Subject``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livebridge.auth.repository import AuthRepository
+from livebridge.auth.secrets import DUMMY_PASSWORD_HASH, hash_api_key, verify_password
+from livebridge.authz import API_KEY_PERMISSIONS, Subject, permissions_for_roles
+from livebridge.exceptions import NotAuthenticated
+from livebridge.kit.ids import new_token, sha256_hex
+from livebridge.kit.time import utcnow
+from livebridge.models import AuthSession, Membership, Tenant, User
+
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    auth_session: AuthSession
+    user: User
+
+
+def _subject_for_user(user: User, memberships: list[Membership], tenant_id: int | None) -> Subject:
+    in_tenant = [m for m in memberships if m.tenant_id == tenant_id]
+    roles = frozenset(m.role for m in in_tenant)
+    return Subject(
+        display_name=user.display_name,
+        tenant_id=tenant_id,
+        permissions=permissions_for_roles(roles),
+        user_id=user.id,
+        roles=roles,
+        organization_ids=frozenset(m.organization_id for m in in_tenant),
+        is_platform_admin=user.is_platform_admin,
+    )
+
+
+async def do_login(
+    session: AsyncSession, *, email: str, password: str, user_agent: str | None, max_age: timedelta
+) -> Login:
+    repository = AuthRepository(session)
+    user = await repository.get_user_by_email(email)
+    if user is None or not user.is_active:
+        verify_password(DUMMY_PASSWORD_HASH, password)
+        raise NotAuthenticated("wrong e-mail or password", code="invalid_credentials")
+    if not verify_password(user.password_hash, password):
+        raise NotAuthenticated("wrong e-mail or password", code="invalid_credentials")
+    memberships = await repository.list_memberships(user.id)
+    now = utcnow()
+    token = new_token()
+    auth_session = AuthSession(
+        token_hash=sha256_hex(token),
+        user_id=user.id,
+        tenant_id=memberships[0].tenant_id if memberships else None,
+        csrf_token=new_token(24),
+        expires_at=now + max_age,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    await repository.add_auth_session(auth_session)
+    await repository.record_login(user.id, now)
+    await repository.delete_expired_auth_sessions(now)
+    return Login(token=token, auth_session=auth_session, user=user)
+
+
+async def do_logout(session: AsyncSession, token: str) -> None:
+    await AuthRepository(session).delete_auth_session(sha256_hex(token))
+
+
+@dataclass(frozen=True)
+class ConsoleIdentity:
+    subject: Subject
+    auth_session: AuthSession
+    user: User
+    tenants: tuple[Tenant, ...]
+
+    @property
+    def tenant_ids(self) -> tuple[int, ...]:
+        return tuple(tenant.id for tenant in self.tenants)
+
+    @property
+    def current_tenant(self) -> Tenant | None:
+        return next((t for t in self.tenants if t.id == self.subject.tenant_id), None)
+
+
+async def access_console_identity(session: AsyncSession, token: str) -> ConsoleIdentity | None:
+    """The identity behind a session cookie, or None when it is unknown or expired."""
+    repository = AuthRepository(session)
+    auth_session = await repository.get_live_auth_session(sha256_hex(token), utcnow())
+    if auth_session is None:
+        return None
+    user = await repository.get_user(auth_session.user_id)
+    if user is None or not user.is_active:
+        return None
+    memberships = await repository.list_memberships(user.id)
+    tenant_ids = tuple(dict.fromkeys(m.tenant_id for m in memberships))
+    return ConsoleIdentity(
+        subject=_subject_for_user(user, memberships, auth_session.tenant_id),
+        auth_session=auth_session,
+        user=user,
+        tenants=tuple(await repository.list_tenants(tenant_ids)),
+    )
+
+
+async def do_switch_tenant(session: AsyncSession, identity: ConsoleIdentity, tenant_id: int) -> None:
+    if tenant_id not in identity.tenant_ids:
+        raise NotAuthenticated("you are not a member of that tenant", code="not_a_member")
+    identity.auth_session.tenant_id = tenant_id
+    await session.flush()
+
+
+async def access_api_key_subject(session: AsyncSession, plaintext: str, *, may_write: bool) -> Subject:
+    repository = AuthRepository(session)
+    api_key = await repository.get_active_api_key(hash_api_key(plaintext))
+    if api_key is None:
+        raise NotAuthenticated("invalid or revoked API key", code="invalid_api_key")
+    now = utcnow()
+    # Only write transactions record use: a read-only request must not take SQLite's write lock.
+    if may_write and (api_key.last_used_at is None or now - api_key.last_used_at > API_KEY_TOUCH_INTERVAL):
+        await repository.touch_api_key(api_key.id, now)
+    return Subject(
+        display_name=f"API key {api_key.prefix}…",
+        tenant_id=api_key.tenant_id,
+        permissions=API_KEY_PERMISSIONS[api_key.role],
+        api_key_id=api_key.id,
+    )

@@ -1,0 +1,94 @@
+"""What a subject may see and do. Tenant scoping lives here and only here.
+
+Every repository builds its ``readable(...)`` statement on ``scoped``; anything that bypasses it
+is named ``dangerously_*``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+
+from livebridge.exceptions import NotAuthenticated, PermissionDenied
+from livebridge.models import ApiKeyRole, Role
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+class Permission(enum.StrEnum):
+    READ = "read"
+    MANAGE_CATALOG = "manage_catalog"
+    MANAGE_LIVE = "manage_live"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_API_KEYS = "manage_api_keys"
+    INGEST_EVENTS = "ingest_events"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: frozenset(Permission),
+    Role.OPERATOR: frozenset(
+        {Permission.READ, Permission.MANAGE_CATALOG, Permission.MANAGE_LIVE, Permission.INGEST_EVENTS}
+    ),
+    Role.HOST: frozenset({Permission.READ}),
+    Role.ANALYST: frozenset({Permission.READ}),
+    # Dealer staff work in the dealer portal; the brand's catalog and live rooms are not theirs.
+    Role.DEALER_STAFF: frozenset(),
+}
+
+API_KEY_PERMISSIONS: dict[ApiKeyRole, frozenset[Permission]] = {
+    ApiKeyRole.INGEST: frozenset({Permission.INGEST_EVENTS}),
+    ApiKeyRole.OPERATOR: ROLE_PERMISSIONS[Role.OPERATOR],
+    ApiKeyRole.ANALYST: ROLE_PERMISSIONS[Role.ANALYST],
+}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who is asking: a console user working in one tenant, or an API key of one tenant."""
+
+    display_name: str
+    tenant_id: int | None
+    permissions: frozenset[Permission]
+    user_id: int | None = None
+    api_key_id: int | None = None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    organization_ids: frozenset[int] = field(default_factory=frozenset)
+    is_platform_admin: bool = False
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def check(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(f"this action needs the '{permission}' permission")
+
+    def require_tenant(self) -> int:
+        if self.tenant_id is None:
+            raise NotAuthenticated("no tenant selected for this login", code="no_tenant")
+        return self.tenant_id
+
+
+def permissions_for_roles(roles: frozenset[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def scoped(statement: SelectT, model: Any, subject: Subject) -> SelectT:
+    """Restrict a SELECT on a tenant-owned model to the subject's tenant."""
+    result: SelectT = statement.where(model.tenant_id == subject.require_tenant())
+    return result
+
+
+def command_line_subject() -> Subject:
+    """The operator at the machine's command line acts as platform admin."""
+    return Subject(display_name="command line", tenant_id=None, permissions=frozenset(), is_platform_admin=True)
+
+
+def check_platform_admin(subject: Subject) -> None:
+    if not subject.is_platform_admin:
+        raise PermissionDenied("only a platform admin may do this", code="platform_admin_only")

@@ -1,0 +1,1 @@
+"""Products and SKUs, with the aliases viewers use for them in comments."""

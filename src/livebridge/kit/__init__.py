@@ -1,0 +1,1 @@
+"""Domain-agnostic helpers. Nothing here imports a domain package."""

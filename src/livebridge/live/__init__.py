@@ -1,0 +1,1 @@
+"""Hosts (主播), live sessions, their shelf and explanation segments."""

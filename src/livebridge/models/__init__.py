@@ -1,0 +1,49 @@
+"""All ORM models, one module per aggregate. Importing this package registers every table."""
+
+from livebridge.models.base import Base
+from livebridge.models.catalog import Product, ProductStatus, Sku
+from livebridge.models.live import (
+    ExplanationSegment,
+    Host,
+    HostRole,
+    LiveSession,
+    Platform,
+    SessionHost,
+    SessionStatus,
+    ShelfItem,
+)
+from livebridge.models.tenancy import (
+    ApiKey,
+    ApiKeyRole,
+    AuthSession,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+    Tenant,
+    User,
+)
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyRole",
+    "AuthSession",
+    "Base",
+    "ExplanationSegment",
+    "Host",
+    "HostRole",
+    "LiveSession",
+    "Membership",
+    "Organization",
+    "OrganizationKind",
+    "Platform",
+    "Product",
+    "ProductStatus",
+    "Role",
+    "SessionHost",
+    "SessionStatus",
+    "ShelfItem",
+    "Sku",
+    "Tenant",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The console's landing page: the tenant at a glance."""
