@@ -76,7 +76,7 @@ EMPTY = ParsedAddress()
 
 # Characters that only separate parts of an address; names separated by them are adjacent.
 SEPARATORS = " -—/|.·"
-NOISE = re.compile(r"[\s_?？!！~`'\"“”‘’\\^<>《》【】\[\]{};；:：,，、]+")
+NOISE = re.compile(r"[\s\u200b-\u200d\ufeff\ufffd_?？!！~`'\"“”‘’\\^<>《》【】\[\]{};；:：,，、]+")
 PHONE_NUMBER = re.compile(
     r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"  # mobile
     r"|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"  # landline with area code
@@ -241,12 +241,15 @@ class AddressParser:
         nodes: list[_Node] = []
         usable_ends: set[int] = set()
         covered_until = 0
-        for start in range(len(text) - 1):
+        text_length = len(text)
+        for start in range(text_length - 1):
             lengths = lengths_by_prefix.get(text[start : start + 2])
             if lengths is None:
                 continue
             for length in lengths:
                 end = start + length
+                if end > text_length:
+                    continue
                 if end <= covered_until:  # inside an earlier name: 南县 in 苍南县
                     break
                 targets = names.get(text[start:end])
