@@ -346,12 +346,14 @@ def build_alias_table(units: list[Unit]) -> dict[str, list[str]]:
     """Aliases per unit code, minus those that would shadow another unit's real name.
 
     Also drops a county's alias when it equals its own city's alias (阜新县's 阜新 is the
-    city 阜新市): a buyer who writes 阜新 means the city.
+    city 阜新市): a buyer who writes 阜新 means the city; and any alias that is a province's
+    (海南 is the province, not 海南藏族自治州 or 乌海's 海南区).
     """
     full_names = {unit.name for unit in units}
     by_code = {unit.code: unit for unit in units}
     city_aliases: dict[str, set[str]] = defaultdict(set)
     raw = {unit.code: unit_aliases(unit) for unit in units}
+    province_aliases = {alias for unit in units if unit.level == "province" for alias in raw[unit.code]}
     for unit in units:
         if unit.level == "city":
             city_aliases[unit.code].update(raw[unit.code])
@@ -360,6 +362,8 @@ def build_alias_table(units: list[Unit]) -> dict[str, list[str]]:
     for unit in units:
         parent = by_code.get(unit.parent)
         shadowed = city_aliases[parent.code] if parent is not None and parent.level == "city" else set()
+        if unit.level != "province":
+            shadowed = shadowed | province_aliases
         kept = [alias for alias in raw[unit.code] if alias not in full_names and alias not in shadowed]
         table[unit.code] = list(dict.fromkeys(kept))
     return table

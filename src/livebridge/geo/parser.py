@@ -78,10 +78,10 @@ EMPTY = ParsedAddress()
 SEPARATORS = " -—/|.·"
 NOISE = re.compile(r"[\s\u200b-\u200d\ufeff\ufffd_?？!！~`'\"“”‘’\\^<>《》【】\[\]{};；:：,，、]+")
 PHONE_NUMBER = re.compile(
-    r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"  # mobile
+    r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"  # mobile: 13812345678, 138-1234-5678
     r"|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"  # landline with area code
 )
-SEVEN_DIGITS = re.compile(r"\d{7}")
+PHONE_HINT = re.compile(r"\d{3}[- ]?\d{4}")  # cheap test before the full pattern
 # Placeholders some region pickers put where a municipality has no prefecture level.
 PLACEHOLDER = re.compile(r"市辖区|(?:省|自治区)直辖县级行政区划")
 # What follows a short name can make it a street, village or building (中山路, 西湖大道, 长安村)
@@ -226,7 +226,7 @@ class AddressParser:
 
     def _normalise(self, text: str) -> str:
         text = NOISE.sub(" ", unicodedata.normalize("NFKC", text))
-        if SEVEN_DIGITS.search(text):
+        if PHONE_HINT.search(text):
             text = PHONE_NUMBER.sub(" ", text)
         if "辖" in text:
             text = PLACEHOLDER.sub(" ", text)
@@ -367,14 +367,15 @@ def _follower(text: str, end: int) -> _Follower:
 
 def _best_chains(text: str, nodes: list[_Node]) -> tuple[list[int], list[int]]:
     """Each node's predecessor in the heaviest chain of nested units ending there, and the
-    winning nodes (all readings of the winning name; several when the name is ambiguous).
+    winning nodes: the readings of the winning name that score as well as the best one (several
+    when the name is ambiguous: 朝阳区 in Beijing and Changchun; 吉林 the province and the city).
 
     A weak node needs an adjacent ancestor before it; otherwise it cannot end a chain.
     """
     scores: list[int] = []
     links: list[int] = []
     best_key: tuple[int, ...] = (0,)
-    winners: list[int] = []
+    best = -1
     for j, node in enumerate(nodes):
         score = 0 if node.weak else node.weight
         link = -1
@@ -390,12 +391,15 @@ def _best_chains(text: str, nodes: list[_Node]) -> tuple[list[int], list[int]]:
         scores.append(score)
         links.append(link)
         if score:
+            # Equal scores: the deeper unit (宁波市萧山区 names a district); then the chain whose
+            # context starts later, a restated address; then the earlier name.
             key = (score, node.unit.level, nodes[link].start if link >= 0 else -1, -node.start)
             if key > best_key:
-                best_key, winners = key, [j]
-            elif key == best_key:
-                winners.append(j)
-    return links, winners
+                best_key, best = key, j
+    if best < 0:
+        return links, []
+    start, score = nodes[best].start, scores[best]
+    return links, [k for k, node in enumerate(nodes) if node.start == start and scores[k] == score]
 
 
 def _rest(text: str, nodes: list[_Node], links: list[int], chosen_index: int, own: frozenset[str]) -> str:
