@@ -195,6 +195,20 @@ def test_historical_names(parser: AddressParser, text: str, district: str) -> No
     assert 0 < parsed.confidence < 1
 
 
+def test_todays_name_beats_an_abolished_one(parser: AddressParser) -> None:
+    assert district_code(parser, "双桥区人民路") == "130802"  # 承德; 重庆's 双桥区 is now 大足区
+    parsed = parser.parse("重庆双桥区人民路")
+    assert parsed.district_code == "500111"
+    assert ParseWarning.HISTORICAL_NAME_MAPPED in parsed.warnings
+
+
+def test_province_names_win(parser: AddressParser) -> None:
+    # 海南 also shortens 海南藏族自治州 and 乌海's 海南区; 吉林 the city 吉林市.
+    for text, province in [("海南", "460000"), ("吉林", "220000"), ("河南", "410000")]:
+        parsed = parser.parse(text)
+        assert (parsed.province_code, parsed.city_code, parsed.warnings) == (province, None, ())
+
+
 def test_suffix_changes_are_followed(parser: AddressParser) -> None:
     assert district_code(parser, "杭州市富阳市金桥路") == "330111"  # 富阳区 since 2014
     assert district_code(parser, "台州玉环县坎门") == "331083"  # 玉环市 since 2017
@@ -236,6 +250,7 @@ class TestRepeatedAndConflicting:
         ("鹿城镇安徽省阜南县柴集路", "341225"),  # 镇安 overlaps 安徽
         ("柯桥东区八楼", "330603"),  # not 桥东区
         ("苍南县灵溪镇", "330327"),  # not 南县
+        ("益阳市南县人民路", "430921"),  # not 青岛's 市南区 as "市南县"
         ("杭州市西湖区余杭塘路", "330106"),  # 余杭 inside a street name
     ],
 )

@@ -250,7 +250,7 @@ class AddressParser:
                 end = start + length
                 if end > text_length:
                     continue
-                if end <= covered_until:  # inside an earlier name: 南县 in 苍南县
+                if end <= covered_until:  # inside an earlier, confident name: 南县 in 苍南县
                     break
                 targets = names.get(text[start:end])
                 if targets is None:
@@ -258,7 +258,7 @@ class AddressParser:
                 # Right after an unrelated Chinese character a name may be part of another word.
                 anchored = start == 0 or start in usable_ends or not "\u4e00" <= text[start - 1] <= "\u9fff"
                 follower: _Follower | None = None
-                count = len(nodes)
+                usable = confident = False
                 for target in targets:
                     if target.bare:
                         if follower is None:
@@ -266,14 +266,18 @@ class AddressParser:
                         if follower is _Follower.PLACE:
                             continue
                         weak = target.generic or not anchored or follower is _Follower.TOWN
-                    elif target.short:  # a suffixed variant: 富阳市 (but 福田市场 is a market)
-                        weak = target.generic or (text[end - 1] == "市" and text.startswith("场", end))
+                    elif target.short:  # a suffixed variant: 富阳市 (but 福田市场 is a market; 益阳市南县)
+                        market = text[end - 1] == "市" and text.startswith("场", end)
+                        weak = target.generic or not anchored or market
                     else:
                         weak = target.generic
                     weight = 1 if weak else 2 if target.short or not anchored else 3
                     nodes.append(_Node(start, end, target, weight, weak))
-                if len(nodes) > count:
+                    usable = True
+                    confident = confident or not weak
+                if usable:
                     usable_ends.add(end)
+                if confident:
                     covered_until = end
                 break
         return nodes
@@ -399,7 +403,10 @@ def _best_chains(text: str, nodes: list[_Node]) -> tuple[list[int], list[int]]:
     if best < 0:
         return links, []
     start, score = nodes[best].start, scores[best]
-    return links, [k for k, node in enumerate(nodes) if node.start == start and scores[k] == score]
+    winners = [k for k, node in enumerate(nodes) if node.start == start and scores[k] == score]
+    # Today's name beats the same name abolished elsewhere (双桥区: 承德, not old 重庆).
+    current = [k for k in winners if not nodes[k].target.historical]
+    return links, current or winners
 
 
 def _rest(text: str, nodes: list[_Node], links: list[int], chosen_index: int, own: frozenset[str]) -> str:
