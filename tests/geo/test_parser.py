@@ -180,6 +180,7 @@ class TestAmbiguity:
         ("杭州市江干区下沙文渊路", "330114"),  # …but 下沙 went to 钱塘区
         ("杭州市下城区武林路", "330105"),  # 下城区 → 拱墅区
         ("杭州余杭区乔司街道", "330113"),  # 乔司 moved from 余杭区 to 临平区
+        ("杭州萧山区前进街道", "330114"),  # and 前进 from 萧山区 to 钱塘区…
         ("大江东义蓬街道", "330114"),  # an informal name, now 钱塘区
         ("宁波市江东区百丈路", "330212"),  # 江东区 → 鄞州区 (2016)
         ("宁波江东百丈路", "330212"),
@@ -193,6 +194,11 @@ def test_historical_names(parser: AddressParser, text: str, district: str) -> No
     assert parsed.district_code == district
     assert ParseWarning.HISTORICAL_NAME_MAPPED in parsed.warnings
     assert 0 < parsed.confidence < 1
+
+
+def test_split_follows_the_town_not_a_street(parser: AddressParser) -> None:
+    parsed = parser.parse("杭州萧山区前进路1号")  # …but a 前进路 says nothing about it
+    assert (parsed.district_code, parsed.warnings) == ("330109", ())
 
 
 def test_todays_name_beats_an_abolished_one(parser: AddressParser) -> None:

@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from enum import IntEnum
 from importlib import resources
-from pathlib import Path
 from typing import NamedTuple
 
 __all__ = ["AliasKind", "Division", "DivisionTable", "Level", "NameTarget", "load_division_table"]
@@ -37,8 +36,6 @@ class Division:
     name: str
     level: Level
     parent_code: str | None
-    # Names such as 城区 that only mean this unit right after its own city.
-    generic: bool = False
 
 
 class NameTarget(NamedTuple):
@@ -46,6 +43,7 @@ class NameTarget(NamedTuple):
 
     code: str
     kind: AliasKind
+    # A name so common (城区, 东区) that it means this unit only right after its own city.
     generic: bool
     # Pieces of the named area that now belong elsewhere: ((place keyword, today's code), ...),
     # e.g. 江干区 下沙 → 钱塘区, 余杭区 临平 → 临平区.
@@ -106,7 +104,7 @@ def parse_table(text: str) -> DivisionTable:
         if fields[0] == "U":
             _, code, parent, name, aliases, flags = fields
             generic = "g" in flags
-            units[code] = Division(code, name, level_of(code), parent or None, generic)
+            units[code] = Division(code, name, level_of(code), parent or None)
             names[name].append(NameTarget(code, AliasKind.FULL, generic))
             for alias in filter(None, aliases.split(",")):
                 names[alias].append(NameTarget(code, AliasKind.SHORT, generic))
@@ -143,9 +141,7 @@ def _split_pair(part: str) -> tuple[str, str]:
     return place, code
 
 
-def load_division_table(path: Path | None = None) -> DivisionTable:
-    """Load the packaged table, or the one at ``path`` (e.g. a freshly built file)."""
-    if path is not None:
-        return parse_table(path.read_text(encoding="utf-8"))
+def load_division_table() -> DivisionTable:
+    """Load the table packaged with ``livebridge.geo``."""
     packaged = resources.files("livebridge.geo").joinpath("data/divisions.txt")
     return parse_table(packaged.read_text(encoding="utf-8"))

@@ -107,12 +107,11 @@ CONFLICT_CONFIDENCE_CAP = 0.5
 class _Unit:
     """A division with everything the hot loop needs precomputed."""
 
-    __slots__ = ("ancestors", "code", "fields", "level", "lineage", "name")
+    __slots__ = ("ancestors", "code", "fields", "level", "lineage")
 
     def __init__(self, table: DivisionTable, code: str) -> None:
         division = table.units[code]
         self.code = code
-        self.name = division.name
         is_leaf_city = division.level == Level.CITY and not table.has_children(code)
         # A prefecture without districts (东莞市) is its own district: rank it with districts.
         self.level = Level.DISTRICT if is_leaf_city else division.level
@@ -305,7 +304,8 @@ class AddressParser:
             warnings.append(ParseWarning.HISTORICAL_NAME_MAPPED)
             confidence -= HISTORICAL_PENALTY
         for place, successor in target.moved_parts:
-            if place in rest:
+            # The town right after the district says which side of a split it is on.
+            if rest.startswith(place) and _follower(rest, len(place)) is not _Follower.PLACE:
                 unit = successor
                 if not target.historical:
                     warnings.append(ParseWarning.HISTORICAL_NAME_MAPPED)
