@@ -30,6 +30,8 @@ def district_code(parser: AddressParser, text: str) -> str | None:
         ("中华人民共和国北京市东城区东华门大街", "110101", "东华门大街"),
         ("北京市市辖区朝阳区建国路", "110105", "建国路"),  # region-picker placeholder
         ("浙江省-台州市-路桥区马铺路", "331004", "马铺路"),
+        ("廣東省廣州市天河區體育西路", "440106", "体育西路"),  # traditional characters
+        ("陝西省咸陽市乾縣", "610424", ""),  # 乾 stays 乾 in 乾县
     ],
 )
 def test_normalisation(parser: AddressParser, text: str, district: str, rest: str) -> None:

@@ -18,6 +18,9 @@ Row kinds (the first column):
     the township-level units (街道, 镇, 乡) of one county-level unit, comma-separated and without
     their suffix (洪塘 for 洪塘街道). The parser uses them only to tell same-named districts
     apart (江北区洪塘 is Ningbo's) and to find the district of a town named right after its city.
+``C  traditional  simplified``
+    two equally long strings: a character map from traditional to simplified Chinese (廣 → 广),
+    from OpenCC's TSCharacters.txt, without characters that division names use as they are (乾县).
 ``H  old_name  aliases  level  region  year  successor  parts  flags  note``
     a renamed, merged or split unit. ``successor`` is today's code that took most of it;
     ``parts`` lists ``keyword=code`` pairs for pieces that went elsewhere (江干区 下沙 → 钱塘区).
@@ -41,6 +44,7 @@ import csv
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,8 +61,11 @@ HEADER = """\
 # Renames and mergers (H rows): hand-written table in build_divisions.py, from the State Council
 #   approvals; best effort, verify new rows against the Ministry of Civil Affairs change list.
 #   Towns (T rows): dist/streets.csv of the same commit, suffixes 街道/镇/乡 removed.
+#   Traditional → simplified characters (C row): OpenCC TSCharacters.txt as shipped in the PyPI
+#   package opencc-python-reimplemented 0.1.7, licence Apache-2.0.
 # Columns: U code parent name aliases flags
 #          T code towns
+#          C traditional simplified
 #          H old_name aliases level region year successor parts flags note
 """
 
@@ -282,6 +289,20 @@ def load_towns(source: Path, units: list[Unit]) -> dict[str, list[str]]:
     return {code: list(dict.fromkeys(names)) for code, names in towns.items()}
 
 
+def traditional_to_simplified(names: Iterable[str]) -> dict[str, str]:
+    """OpenCC's character map, minus characters that names use as they are (乾县 is not 干县) and
+    characters with several simplified forms that include themselves."""
+    used = set("".join(names))
+    dictionary = resources.files("opencc").joinpath("dictionary/TSCharacters.txt")
+    mapping: dict[str, str] = {}
+    for line in dictionary.read_text(encoding="utf-8").splitlines():
+        traditional, simplified = line.split("\t")
+        choices = simplified.split()
+        if traditional not in choices and traditional not in used:
+            mapping[traditional] = choices[0]
+    return mapping
+
+
 def town_stem(name: str) -> str:
     """洪塘街道 → 洪塘, 马坡镇 → 马坡, 长白山朝鲜族乡 → 长白山; the full name when less would remain."""
     for suffix in TOWN_SUFFIXES:
@@ -395,6 +416,9 @@ def render(units: list[Unit], towns: dict[str, list[str]]) -> str:
         flags = "g" if unit.name in GENERIC_NAMES else ""
         lines.append("\t".join(("U", unit.code, unit.parent, unit.name, ",".join(aliases[unit.code]), flags)))
     lines += ["\t".join(("T", code, ",".join(names))) for code, names in sorted(towns.items())]
+    all_names = [unit.name for unit in units] + [town for names in towns.values() for town in names]
+    simplified = traditional_to_simplified(all_names)
+    lines.append("\t".join(("C", "".join(simplified), "".join(simplified.values()))))
     taken = {unit.name for unit in units} | {alias for names in aliases.values() for alias in names}
     for rename in RENAMES:
         successor, parts = resolve_rename(rename, units)

@@ -57,6 +57,8 @@ class DivisionTable:
     parent_codes: frozenset[str]
     # Township-level names without suffix (洪塘 for 洪塘街道) per county-level code.
     towns: dict[str, tuple[str, ...]]
+    # Traditional → simplified characters (廣 → 广).
+    simplified: dict[str, str]
 
     def province_of(self, code: str) -> Division:
         return self.units[code[:2] + "0000"]
@@ -97,6 +99,7 @@ def parse_table(text: str) -> DivisionTable:
     names: dict[str, list[NameTarget]] = defaultdict(list)
     splits: dict[str, tuple[tuple[str, str], ...]] = {}
     towns: dict[str, tuple[str, ...]] = {}
+    simplified: dict[str, str] = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
@@ -111,6 +114,9 @@ def parse_table(text: str) -> DivisionTable:
         elif fields[0] == "T":
             _, code, names_field = fields
             towns[code] = tuple(names_field.split(","))
+        elif fields[0] == "C":
+            _, traditional, simplified_chars = fields
+            simplified = dict(zip(traditional, simplified_chars, strict=True))
         elif fields[0] == "H":
             _, old_name, aliases, _level, _region, _year, successor, parts, flags, _note = fields
             moved = tuple(_split_pair(part) for part in parts.split(",")) if parts else ()
@@ -133,7 +139,7 @@ def parse_table(text: str) -> DivisionTable:
         for name, targets in names.items()
     }
     parent_codes = frozenset(unit.parent_code for unit in units.values() if unit.parent_code)
-    return DivisionTable(units, frozen_names, parent_codes, towns)
+    return DivisionTable(units, frozen_names, parent_codes, towns, simplified)
 
 
 def _split_pair(part: str) -> tuple[str, str]:

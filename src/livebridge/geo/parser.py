@@ -3,7 +3,8 @@
 How it works (``docs/geo.md`` has the long version):
 
 1. Normalise: NFKC (full-width → half-width); phone numbers, noise (``_ ? ！``) and separators
-   become single spaces; a country prefix (中国) before a province name is dropped.
+   become single spaces; a country prefix (中国) before a province name is dropped. Traditional
+   characters are converted to simplified when no district is found without converting.
 2. Find the longest division name starting at each position: official names, short forms (萧山,
    内蒙), suffix variants (富阳市 for 富阳区) and names from before renames (江干区). A dict maps
    each name's first two characters to the name lengths to try, so most positions cost one
@@ -199,6 +200,8 @@ class AddressParser:
                 towns.setdefault(town, []).append(units[code])
         self._towns = {town: tuple(town_units) for town, town_units in towns.items()}
         self._town_lengths = sorted({len(town) for town in towns}, reverse=True)
+        self._simplify = str.maketrans(table.simplified)
+        self._traditional = frozenset(table.simplified)
         province_names = sorted(
             (name for name, targets in self._names.items() if any(t.unit.level == Level.PROVINCE for t in targets)),
             key=len,
@@ -212,10 +215,18 @@ class AddressParser:
         clean = self._normalise(text)
         if not clean:
             return EMPTY
-        nodes = self._read_names(clean)
+        parsed = self._parse_normalised(clean)
+        # Traditional characters (廣州市天河區) are rare: convert only when nothing was found
+        # without them, since checking every address would cost a tenth of the parse.
+        if parsed.district_code is None and not self._traditional.isdisjoint(clean):
+            return self._parse_normalised(clean.translate(self._simplify))
+        return parsed
+
+    def _parse_normalised(self, text: str) -> ParsedAddress:
+        nodes = self._read_names(text)
         if not nodes:
-            return ParsedAddress(rest=clean)
-        return self._resolve(clean, nodes)
+            return ParsedAddress(rest=text)
+        return self._resolve(text, nodes)
 
     def parse_many(self, texts: Iterable[str]) -> Iterator[ParsedAddress]:
         """Parse lazily, in input order."""
