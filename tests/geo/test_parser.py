@@ -260,6 +260,8 @@ class TestRepeatedAndConflicting:
         ("苍南县灵溪镇", "330327"),  # not 南县
         ("益阳市南县人民路", "430921"),  # not 青岛's 市南区 as "市南县"
         ("杭州市西湖区余杭塘路", "330106"),  # 余杭 inside a street name
+        ("青岛市市北区杭州路10号", "370203"),  # 杭州 as a street
+        ("台州路桥自动化设备市场", "331004"),  # 路桥 after 台州 is a district, not a road
     ],
 )
 def test_names_inside_other_words(parser: AddressParser, text: str, district: str | None) -> None:

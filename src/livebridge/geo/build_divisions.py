@@ -70,7 +70,7 @@ HEADER = """\
 """
 
 # The 55 minority nationalities, stripped from autonomous-unit names to form short names
-# (红河哈尼族彝族自治州 → 红河). Longest first so 布依族 wins over 依族-like suffixes.
+# (红河哈尼族彝族自治州 → 红河), longest first.
 NATIONALITIES = sorted(
     (
         *("蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族"),

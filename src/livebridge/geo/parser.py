@@ -93,7 +93,7 @@ AFTER_SHORT_NAME = re.compile(
     r"|(?P<town>镇|乡|街道)"
 )
 
-DIVISION_SUFFIXES = ("省", "市", "区", "县", "旗", "州", "盟")
+DIVISION_SUFFIXES = ("省", "市", "区", "县", "旗", "盟")
 
 # Confidence in the district code, by how it was found.
 CONFIDENCE_WITH_CONTEXT = 0.98  # 浙江省杭州市萧山区
@@ -137,13 +137,21 @@ class _Target:
     __slots__ = ("bare", "generic", "historical", "moved_parts", "short", "unit")
 
     def __init__(
-        self, name: str, unit: _Unit, kind: AliasKind, generic: bool, moved_parts: tuple[tuple[str, _Unit], ...]
+        self,
+        name: str,
+        official_name: str,
+        unit: _Unit,
+        kind: AliasKind,
+        generic: bool,
+        moved_parts: tuple[tuple[str, _Unit], ...],
     ) -> None:
         self.unit = unit
         self.short = kind in (AliasKind.SHORT, AliasKind.HISTORICAL_SHORT)
         # A short name without any administrative suffix (萧山, not 萧山县) is easily part of
-        # another word, so where it stands and what follows it matter.
-        self.bare = self.short and not name.endswith(DIVISION_SUFFIXES)
+        # another word, so where it stands and what follows it matter. 州 is a suffix only in
+        # the short form of an autonomous prefecture (红河州), not in 杭州 or 通州.
+        has_suffix = name.endswith(DIVISION_SUFFIXES) or (name[-1] == "州" and official_name.endswith("自治州"))
+        self.bare = self.short and not has_suffix
         self.historical = kind in (AliasKind.HISTORICAL, AliasKind.HISTORICAL_SHORT)
         self.generic = generic
         self.moved_parts = moved_parts
@@ -181,6 +189,7 @@ class AddressParser:
             name: tuple(
                 _Target(
                     name,
+                    table.units[target.code].name,
                     units[target.code],
                     target.kind,
                     target.generic,
@@ -273,6 +282,8 @@ class AddressParser:
                     if target.bare:
                         if follower is None:
                             follower = _follower(text, end)
+                            if follower is not _Follower.NOTHING and self._name_starts_at(text, end):
+                                follower = _Follower.NOTHING  # 台州路桥: 路桥 is a district, not a road
                         if follower is _Follower.PLACE:
                             continue
                         weak = target.generic or not anchored or follower is _Follower.TOWN
@@ -291,6 +302,10 @@ class AddressParser:
                     covered_until = end
                 break
         return nodes
+
+    def _name_starts_at(self, text: str, start: int) -> bool:
+        lengths = self._lengths_by_prefix.get(text[start : start + 2], ())
+        return any(text[start : start + length] in self._names for length in lengths)
 
     def _resolve(self, text: str, nodes: list[_Node]) -> ParsedAddress:
         links, winners = _best_chains(text, nodes)
