@@ -240,6 +240,10 @@ class TestRepeatedAndConflicting:
         assert parsed.rest == "梧桐街道"
         assert ParseWarning.CONFLICTING_DIVISIONS in parsed.warnings
 
+    def test_a_city_in_the_detail_is_no_conflict(self, parser: AddressParser) -> None:
+        parsed = parser.parse("上海市黄浦区温州商会大厦")
+        assert (parsed.district_code, parsed.warnings, parsed.rest) == ("310101", (), "温州商会大厦")
+
     def test_wrong_city(self, parser: AddressParser) -> None:
         parsed = parser.parse("宁波市萧山区宁围街道")
         assert parsed.district_code == "330109"

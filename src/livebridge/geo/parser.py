@@ -45,7 +45,8 @@ class ParseWarning(StrEnum):
     AMBIGUOUS_CITY = "ambiguous_city"
     AMBIGUOUS_DISTRICT = "ambiguous_district"
     HISTORICAL_NAME_MAPPED = "historical_name_mapped"
-    # The text also names a province or city outside the result (宁波市萧山区, two addresses).
+    # Before the district, the text names a province or city outside it (宁波市萧山区, or a first
+    # address that a second one restates).
     CONFLICTING_DIVISIONS = "conflicting_divisions"
     # No district named; found through the town after the city (杭州下沙 → 钱塘区).
     DISTRICT_FROM_TOWN = "district_inferred_from_town"
@@ -342,7 +343,7 @@ class AddressParser:
                 unit = district
                 confidence = CONFIDENCE_FROM_TOWN
                 warnings.append(ParseWarning.DISTRICT_FROM_TOWN)
-        if len(nodes) > 1 and _conflicts(nodes, unit):
+        if len(nodes) > 1 and _conflicts(nodes, chosen.start, unit):
             warnings.append(ParseWarning.CONFLICTING_DIVISIONS)
             confidence = min(confidence, CONFLICT_CONFIDENCE_CAP)
         province, province_code, city, city_code, district_name, district_code = unit.fields
@@ -458,12 +459,13 @@ def _rest(text: str, nodes: list[_Node], links: list[int], chosen_index: int, ow
     return rest
 
 
-def _conflicts(nodes: list[_Node], unit: _Unit) -> bool:
-    """Whether a confidently named province or city lies outside the chosen unit."""
+def _conflicts(nodes: list[_Node], before: int, unit: _Unit) -> bool:
+    """Whether a province or city confidently named before ``before`` lies outside the chosen
+    unit (names after it belong to the detail: 黄浦区温州商会大厦)."""
     own = unit.lineage
     conflicting_spans: dict[int, bool] = {}
     for node in nodes:
-        if node.weak or node.unit.level >= unit.level:
+        if node.start >= before or node.weak or node.unit.level >= unit.level:
             continue
         consistent = node.unit.code in own
         conflicting_spans[node.start] = conflicting_spans.get(node.start, True) and not consistent
