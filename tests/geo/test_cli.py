@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
 
 from typer.testing import CliRunner
 
@@ -68,3 +71,24 @@ def test_last_line_without_newline_and_crlf() -> None:
 
 def test_empty_input() -> None:
     assert run_parse(b"") == []
+
+
+def test_each_line_is_answered_before_the_next_arrives() -> None:
+    # A real pipe: the answer to the first line must come back while stdin is still open.
+    command = [sys.executable, "-c", "from livebridge.geo.cli import app; app()", "parse"]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as process:
+        watchdog = threading.Timer(30, process.kill)  # a missing flush fails the test, not hangs it
+        watchdog.start()
+        try:
+            assert process.stdin is not None
+            assert process.stdout is not None
+            process.stdin.write("北京市朝阳区建国路\n".encode())
+            process.stdin.flush()
+            first = json.loads(process.stdout.readline())
+            process.stdin.write("上海浦东新区\n".encode())
+            process.stdin.close()
+            second = json.loads(process.stdout.readline())
+            assert process.wait(timeout=30) == 0
+        finally:
+            watchdog.cancel()
+    assert (first["district_code"], second["district_code"]) == ("110105", "310115")
