@@ -1,0 +1,152 @@
+"""``livebridge nlp``: train, evaluate and run the comment models from the command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from livebridge.text.analyzer import CommentAnalysis, CommentAnalyzer
+from livebridge.text.errors import TextModelError
+from livebridge.text.evaluation import evaluate, failed_goals
+from livebridge.text.training import DEFAULT_SEED, train
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Comment understanding: intent, aspects, sentiment (中文直播评论).", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+ANALYZE_CHUNK = 1000
+ModelDirOption = Annotated[
+    Path | None, typer.Option("--model-dir", help="Model folder (default: $LIVEBRIDGE_MODEL_DIR or ./var/models).")
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Shared data folder (default: $LIVEBRIDGE_SHARED_DATA_DIR or ../shared/data)."),
+]
+
+
+@app.command("train")
+def train_command(
+    model_dir: ModelDirOption = None,
+    data_dir: DataDirOption = None,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice in training.")] = DEFAULT_SEED,
+) -> None:
+    """Train the comment models and save them with a manifest."""
+    try:
+        with console.status("training comment models…"):
+            report = train(model_dir, data_dir, seed)
+    except TextModelError as exc:
+        raise _fail(str(exc)) from exc
+    table = Table(title="comment models trained", show_header=False)
+    table.add_row("folder", str(report.model_dir / "text"))
+    table.add_row("seconds", f"{report.seconds:.1f}")
+    table.add_row("artifact size", f"{report.artifact_bytes / 1_000_000:.1f} MB")
+    for name, count in report.examples.items():
+        table.add_row(name.replace("_", " "), f"{count:,}")
+    console.print(table)
+
+
+@app.command("eval")
+def eval_command(
+    model_dir: ModelDirOption = None,
+    data_dir: DataDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Measure the models on the frozen test files and the held-back public data."""
+    try:
+        report = evaluate(CommentAnalyzer.load(model_dir), data_dir)
+    except TextModelError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    _print_report(report)
+
+
+@app.command("analyze")
+def analyze_command(
+    model_dir: ModelDirOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Also print intent_confidence and link_number.")] = False,
+) -> None:
+    """Read one comment per line on stdin; write one JSON object per line, in input order."""
+    try:
+        analyzer = CommentAnalyzer.load(model_dir)
+    except TextModelError as exc:
+        raise _fail(str(exc)) from exc
+    output = sys.stdout.buffer
+    for chunk in _chunks(_stdin_lines(sys.stdin.buffer), ANALYZE_CHUNK):
+        results = analyzer.analyze_batch(chunk)
+        output.write(b"".join(orjson.dumps(_output_record(result, full)) + b"\n" for result in results))
+        output.flush()
+
+
+def _stdin_lines(stream: BinaryIO) -> Iterator[bytes]:
+    for line in stream:
+        yield line.rstrip(b"\r\n")
+
+
+def _chunks(lines: Iterator[bytes], size: int) -> Iterator[list[bytes]]:
+    while chunk := list(islice(lines, size)):
+        yield chunk
+
+
+def _output_record(result: CommentAnalysis, full: bool) -> dict[str, Any]:
+    record = result.to_dict()
+    if not full:
+        del record["intent_confidence"], record["link_number"]
+    return record
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    intent, aspects = report["intent"], report["aspects"]
+    aspect_sentiment, absa = report["aspect_sentiment"], report["absa_aspect_sentiment"]
+    summary = Table(title="comment models: evaluation")
+    summary.add_column("task")
+    summary.add_column("data")
+    summary.add_column("metric")
+    summary.add_column("value", justify="right")
+    rows = [
+        ("intent", f"authored test ({intent['test_comments']})", "macro-F1", intent["macro_f1"]),
+        ("intent", "", "accuracy", intent["accuracy"]),
+        ("aspects", f"authored test ({aspects['gold_mentions']} mentions)", "micro-F1", aspects["micro_f1"]),
+        ("aspects", "", "micro precision / recall",
+         f"{aspects['micro_precision']:.4f} / {aspects['micro_recall']:.4f}"),
+        ("comment sentiment", "authored test", "accuracy", report["comment_sentiment"]["accuracy"]),
+        ("comment sentiment", "", "macro-F1", report["comment_sentiment"]["macro_f1"]),
+        ("aspect sentiment", "authored test", "(aspect, sentiment) micro-F1", aspect_sentiment["pair_micro_f1"]),
+        ("aspect sentiment", "", "accuracy on detected aspects", aspect_sentiment["accuracy_on_detected_aspects"]),
+        ("review sentiment", f"online_shopping held back ({report['review_sentiment']['held_back_reviews']:,})",
+         "accuracy", report["review_sentiment"]["accuracy"]),
+        ("review sentiment", "", "accuracy, full pipeline", report["review_sentiment"]["pipeline_accuracy"]),
+        ("aspect-term sentiment", f"ABSA held back ({report['absa_aspect_sentiment']['held_back_mentions']})",
+         "accuracy", report["absa_aspect_sentiment"]["accuracy"]),
+        ("aspect-term sentiment", "", "macro-F1 (pos/neg)", absa["macro_f1_positive_negative"]),
+        ("price aspect", f"ASAP sample ({report['asap_price']['reviews']})", "F1", report["asap_price"]["price_f1"]),
+    ]
+    for row in rows:
+        summary.add_row(*(f"{cell:.4f}" if isinstance(cell, float) else str(cell) for cell in row))
+    console.print(summary)
+    per_class = Table(title="F1 per intent and per aspect")
+    per_class.add_column("label")
+    per_class.add_column("F1", justify="right")
+    for label, value in {**intent["per_class_f1"], **aspects["per_aspect_f1"]}.items():
+        per_class.add_row(label, f"{value:.4f}")
+    console.print(per_class)
+    failed = failed_goals(report)
+    for name, goal in report["goals"].items():
+        mark = "[red]below goal[/]" if name in failed else "[green]meets goal[/]"
+        console.print(f"{name} = {goal['value']:.4f} (goal ≥ {goal['floor']}) {mark}")
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(1)
