@@ -13,7 +13,7 @@ from livebridge.authz import API_KEY_PERMISSIONS, Subject, permissions_for_roles
 from livebridge.exceptions import NotAuthenticated
 from livebridge.kit.ids import new_token, sha256_hex
 from livebridge.kit.time import utcnow
-from livebridge.models import AuthSession, Membership, Tenant, User
+from livebridge.models import AuthSession, Membership, User
 
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -71,18 +71,28 @@ async def do_logout(session: AsyncSession, token: str) -> None:
 
 
 @dataclass(frozen=True)
+class TenantBrief:
+    """What the console shows of a tenant; plain data, so it outlives a rolled-back transaction."""
+
+    id: int
+    slug: str
+    name: str
+    is_simulated: bool
+
+
+@dataclass(frozen=True)
 class ConsoleIdentity:
     subject: Subject
     auth_session: AuthSession
-    user: User
-    tenants: tuple[Tenant, ...]
+    csrf_token: str
+    tenants: tuple[TenantBrief, ...]
 
     @property
     def tenant_ids(self) -> tuple[int, ...]:
         return tuple(tenant.id for tenant in self.tenants)
 
     @property
-    def current_tenant(self) -> Tenant | None:
+    def current_tenant(self) -> TenantBrief | None:
         return next((t for t in self.tenants if t.id == self.subject.tenant_id), None)
 
 
@@ -100,8 +110,11 @@ async def access_console_identity(session: AsyncSession, token: str) -> ConsoleI
     return ConsoleIdentity(
         subject=_subject_for_user(user, memberships, auth_session.tenant_id),
         auth_session=auth_session,
-        user=user,
-        tenants=tuple(await repository.list_tenants(tenant_ids)),
+        csrf_token=auth_session.csrf_token,
+        tenants=tuple(
+            TenantBrief(id=t.id, slug=t.slug, name=t.name, is_simulated=t.is_simulated)
+            for t in await repository.list_tenants(tenant_ids)
+        ),
     )
 
 

@@ -7,7 +7,7 @@ Per comment:
 2. Score the batch with every model in one pass (``CommentModels.scores``).
 3. Intent: the most probable of the seven; its probability is ``intent_confidence``.
    Aspects: those whose probability reaches the aspect's threshold.
-   Sentiment: neutral when the gate says so (p ≥ 0.5), else the sign of the polarity model.
+   Sentiment: the most probable of positive, neutral, negative.
 4. Aspect sentiment: a comment of one clause gives its sentiment to each of its aspects. A
    comment of several clauses (「颜色好看 就是质量不行」) is split; each aspect takes the sentiment of
    the clause that names it most clearly (highest aspect probability), scored in a second batch.
@@ -19,20 +19,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from livebridge.text.features import mention_clause, split_clauses
-from livebridge.text.labels import ASPECTS, MODEL_INTENTS, UNKNOWN_INTENT, Aspect, Intent, Sentiment
+from livebridge.text.labels import ASPECTS, MODEL_INTENTS, SENTIMENTS, UNKNOWN_INTENT, Aspect, Intent, Sentiment
 from livebridge.text.models import CommentModels, ModelScores, resolve_model_dir
 from livebridge.text.normalize import normalize
 
 __all__ = ["CommentAnalysis", "CommentAnalyzer"]
 
 Polarity = Literal["positive", "negative"]
-NEUTRAL_THRESHOLD: Final = 0.5
 # Letters, digits, Chinese characters (\w), or an emoji / pictograph.
 _MEANINGFUL = re.compile(r"\w|[\u2600-\u27bf\U0001f000-\U0001faff]")
 
@@ -165,6 +164,4 @@ class CommentAnalyzer:
 
 
 def _sentiments(scores: ModelScores) -> list[Sentiment]:
-    neutral = scores.neutral_probabilities >= NEUTRAL_THRESHOLD
-    positive = scores.polarity > 0
-    return ["neutral" if neutral[row] else "positive" if positive[row] else "negative" for row in range(len(neutral))]
+    return [SENTIMENTS[index] for index in scores.sentiment_probabilities.argmax(axis=1)]

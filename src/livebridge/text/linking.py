@@ -18,6 +18,10 @@ __all__ = ["extract_link_number", "find_link_number", "parse_chinese_number"]
 
 _MAX_LINK_NUMBER: Final = 999
 _CHINESE_DIGITS: Final = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_NUMERAL = re.compile(
+    r"(?:(?P<hundreds>[一二两三四五六七八九])百)?(?:零?(?P<tens>[一二两三四五六七八九])?(?P<ten>十))?零?"
+    r"(?P<units>[一二两三四五六七八九])?"
+)
 _NUMBER = r"(?P<number>[0-9]{1,3}|[零一二两三四五六七八九十百]{1,5})"
 # What may follow "N号" when it is not a link: a shade, a size, a place, a date or a time.
 _NOT_A_LINK_AFTER = (
@@ -61,27 +65,13 @@ def find_link_number(normalized: str) -> int | None:
 
 
 def parse_chinese_number(spelled: str) -> int | None:
-    """Parse ASCII digits or a Chinese numeral below 1000 (十二 → 12, 一百零五 → 105)."""
+    """Parse ASCII digits or a Chinese numeral from 1 to 999 (十二 → 12, 一百零五 → 105)."""
     if spelled.isascii():
-        return int(spelled) if spelled.isdigit() else None
-    total, digit = 0, None
-    for character in spelled:
-        if character == "零":  # a place holder, as in 一百零五
-            continue
-        if character in _CHINESE_DIGITS:
-            if digit is not None:  # two digits in a row (一二) is not a number
-                return None
-            digit = _CHINESE_DIGITS[character]
-        elif character == "十":
-            total += (1 if digit is None else digit) * 10
-            digit = None
-        elif character == "百":
-            if digit is None:
-                return None
-            total += digit * 100
-            digit = None
-        else:
-            return None
-    if digit is not None:
-        total += digit
-    return total or None
+        return int(spelled) if spelled.isdigit() and int(spelled) > 0 else None
+    match = _CHINESE_NUMERAL.fullmatch(spelled)
+    if match is None:
+        return None
+    hundreds, tens, units = (_CHINESE_DIGITS.get(match.group(name) or "", 0) for name in ("hundreds", "tens", "units"))
+    if match.group("ten") and not tens:
+        tens = 1  # 十二 is 12
+    return (100 * hundreds + 10 * tens + units) or None

@@ -6,17 +6,17 @@ every model at once. Columns of that matrix:
 
 * ``INTENTS``: multinomial logistic regression over the seven model intents;
 * ``ASPECTS``: one binary logistic regression per aspect;
-* ``NEUTRAL``: logistic regression "is this text neutral?" (the sentiment gate);
+* ``SENTIMENT``: multinomial logistic regression over positive / neutral / negative;
 * ``POLARITY_WEIGHT`` and ``POLARITY_NORM``: an NB-SVM (Wang & Manning 2012) positive-vs-negative
-  model. Its features are the binary n-grams scaled by their naive-Bayes log-count ratio ``r`` and
-  L2-normalised, so its score is ``x·(r∘w) / sqrt(x·r²) + b`` for a binary row ``x``;
-* ``REVIEW_POLARITY_WEIGHT`` and ``REVIEW_POLARITY_NORM``: the same kind of model trained on public
-  reviews only. Its score is a feature of the intent model (complaint and praise differ mostly
-  in polarity, which 50k reviews teach better than a few thousand comments); being trained
-  without the authored comments, its score on them is as honest in training as in use.
+  model trained on public reviews. Its features are the binary n-grams scaled by their
+  naive-Bayes log-count ratio ``r`` and L2-normalised, so its score is ``x·(r∘w) / sqrt(x·r²) + b``
+  for a binary row ``x``. It rates reviews on its own, and its score is a feature of the intent
+  and sentiment models: complaint and praise, positive and negative differ mostly in polarity,
+  which 50k reviews teach better than a few thousand comments. Trained without the authored
+  comments, its score on them is as honest in training as in use.
 
-The linear models read the binary n-grams L2-normalised, the cue columns and, for the intent
-model, the review polarity score (``polarity_feature_weights``).
+The linear models read the binary n-grams L2-normalised, the cue columns and (intent and
+sentiment) the polarity score, weighted by ``polarity_feature_weights``.
 
 On disk (``<model dir>/text/``): ``weights.npz`` (arrays only, loaded without pickle) and
 ``manifest.json`` (format, label sets, cue names, seed, training-data hashes, the weights' SHA-256).
@@ -41,7 +41,7 @@ from livebridge.text.cues import CUE_NAMES, cue_matrix
 from livebridge.text.datasets import file_sha256
 from livebridge.text.errors import ModelCorruptError, ModelMissingError
 from livebridge.text.features import HASH_FEATURES, NGRAM_RANGE, char_ngrams, inverse_row_norms
-from livebridge.text.labels import ASPECTS, MODEL_INTENTS
+from livebridge.text.labels import ASPECTS, MODEL_INTENTS, SENTIMENTS
 from livebridge.text.linking import find_link_number
 
 __all__ = [
@@ -63,15 +63,12 @@ WEIGHTS_FILE: Final = "weights.npz"
 
 INTENTS: Final = slice(0, len(MODEL_INTENTS))
 ASPECTS_COLUMNS: Final = slice(INTENTS.stop, INTENTS.stop + len(ASPECTS))
-NEUTRAL: Final = ASPECTS_COLUMNS.stop
-LINEAR_COLUMNS: Final = NEUTRAL + 1
+SENTIMENT_COLUMNS: Final = slice(ASPECTS_COLUMNS.stop, ASPECTS_COLUMNS.stop + len(SENTIMENTS))
+LINEAR_COLUMNS: Final = SENTIMENT_COLUMNS.stop
 POLARITY_WEIGHT: Final = LINEAR_COLUMNS
 POLARITY_NORM: Final = LINEAR_COLUMNS + 1
-REVIEW_POLARITY_WEIGHT: Final = LINEAR_COLUMNS + 2
-REVIEW_POLARITY_NORM: Final = LINEAR_COLUMNS + 3
-ALL_COLUMNS: Final = LINEAR_COLUMNS + 4
+ALL_COLUMNS: Final = LINEAR_COLUMNS + 2
 POLARITY_BIAS: Final = LINEAR_COLUMNS
-REVIEW_POLARITY_BIAS: Final = LINEAR_COLUMNS + 1
 _ARRAY_NAMES: Final = (
     "char_data", "char_indices", "char_indptr", "cue_weights", "polarity_feature_weights", "bias", "aspect_thresholds"
 )
@@ -88,8 +85,8 @@ class ModelScores:
 
     intent_probabilities: npt.NDArray[np.float32]  # (n, len(MODEL_INTENTS)), rows sum to 1
     aspect_probabilities: npt.NDArray[np.float32]  # (n, len(ASPECTS))
-    neutral_probabilities: npt.NDArray[np.float32]  # (n,)
-    polarity: npt.NDArray[np.float32]  # (n,), > 0 means positive
+    sentiment_probabilities: npt.NDArray[np.float32]  # (n, len(SENTIMENTS)), rows sum to 1
+    polarity: npt.NDArray[np.float32]  # (n,): the review polarity score, > 0 means positive
     link_numbers: list[int | None]
 
 
@@ -97,26 +94,29 @@ class ModelScores:
 class CommentModels:
     char_weights: sp.csr_matrix  # (HASH_FEATURES, ALL_COLUMNS)
     cue_weights: npt.NDArray[np.float32]  # (len(CUE_NAMES), LINEAR_COLUMNS)
-    polarity_feature_weights: npt.NDArray[np.float32]  # (LINEAR_COLUMNS,): weight of the review polarity
-    bias: npt.NDArray[np.float32]  # (LINEAR_COLUMNS + 2,): linear models, polarity, review polarity
+    polarity_feature_weights: npt.NDArray[np.float32]  # (LINEAR_COLUMNS,): weight of the polarity score
+    bias: npt.NDArray[np.float32]  # (LINEAR_COLUMNS + 1,): the linear models, then the polarity model
     aspect_thresholds: npt.NDArray[np.float32]  # (len(ASPECTS),)
 
     def scores(self, normalized_texts: Sequence[str]) -> ModelScores:
         link_numbers = [find_link_number(text) for text in normalized_texts]
         binary = char_ngrams(normalized_texts)
         products = (binary @ self.char_weights).toarray().astype(np.float32, copy=False)
-        review_polarity = _nb_svm_score(products, REVIEW_POLARITY_WEIGHT, REVIEW_POLARITY_NORM)
+        polarity = (
+            products[:, POLARITY_WEIGHT] / np.sqrt(np.maximum(products[:, POLARITY_NORM], 1e-12))
+            + self.bias[POLARITY_BIAS]
+        )
         linear = (
             products[:, :LINEAR_COLUMNS] * inverse_row_norms(binary)[:, None]
             + cue_matrix(normalized_texts, link_numbers) @ self.cue_weights
-            + (review_polarity + self.bias[REVIEW_POLARITY_BIAS])[:, None] * self.polarity_feature_weights
+            + polarity[:, None] * self.polarity_feature_weights
             + self.bias[:LINEAR_COLUMNS]
         )
         return ModelScores(
             intent_probabilities=_softmax(linear[:, INTENTS]),
             aspect_probabilities=_sigmoid(linear[:, ASPECTS_COLUMNS]),
-            neutral_probabilities=_sigmoid(linear[:, NEUTRAL]),
-            polarity=_nb_svm_score(products, POLARITY_WEIGHT, POLARITY_NORM) + self.bias[POLARITY_BIAS],
+            sentiment_probabilities=_softmax(linear[:, SENTIMENT_COLUMNS]),
+            polarity=polarity.astype(np.float32),
             link_numbers=link_numbers,
         )
 
@@ -178,7 +178,7 @@ class CommentModels:
         expected_shapes = {
             "cue_weights": (len(CUE_NAMES), LINEAR_COLUMNS),
             "polarity_feature_weights": (LINEAR_COLUMNS,),
-            "bias": (LINEAR_COLUMNS + 2,),
+            "bias": (LINEAR_COLUMNS + 1,),
             "aspect_thresholds": (len(ASPECTS),),
         }
         for name, shape in expected_shapes.items():
@@ -215,14 +215,9 @@ def _layout() -> dict[str, Any]:
         "ngram_range": list(NGRAM_RANGE),
         "intents": list(MODEL_INTENTS),
         "aspects": list(ASPECTS),
+        "sentiments": list(SENTIMENTS),
         "cues": list(CUE_NAMES),
     }
-
-
-def _nb_svm_score(products: npt.NDArray[np.float32], weight_column: int, norm_column: int) -> npt.NDArray[np.float32]:
-    """x·(r∘w) / sqrt(x·r²), without the bias (see the module docstring)."""
-    scores = products[:, weight_column] / np.sqrt(np.maximum(products[:, norm_column], 1e-12))
-    return scores.astype(np.float32)
 
 
 def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -16,10 +16,11 @@ Steps, in order (each one is cheap; the whole takes a few microseconds per comme
 7. Runs are collapsed: a letter, digit or Chinese character repeated more than three times is
    kept three times (哈哈哈哈哈 → 哈哈哈, 66666 → 666); repeated punctuation, symbols and emoji
    are kept once (？？？？ → ?, !!! → !, 👍👍👍 → 👍). Whitespace runs become one space.
-8. The result is cut at ``MAX_CHARS`` (500) characters.
+8. The result is cut at ``MAX_CHARS`` (500) characters (never inside a mask).
 
-Nothing here raises on any ``str`` or ``bytes`` input: empty, binary, very long or mixed-script
-input yields a (possibly empty) string.
+``normalize`` is idempotent: normalising a normalised text changes nothing. Nothing here raises
+on any ``str`` or ``bytes`` input: empty, binary, very long or mixed-script input yields a
+(possibly empty) string.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ _PHONE = re.compile(
     r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])"
     r"|(?<![0-9])0[0-9]{2,3}-[0-9]{7,8}(?![0-9])"
 )
+_LOWERED_MASK = re.compile(r"<(url|email|order|phone)>")
+_CUT_MASK = re.compile(r"<[A-Z]*$")
 _MENTION = re.compile(r"@[^\s@,.!?;:，。！？；：、]{1,20}")
 _WORD_RUN = re.compile(r"(\w)\1{3,}")
 _SYMBOL_RUN = re.compile(r"([^\w\s<>])\1+")
@@ -71,7 +74,8 @@ def normalize(text: str | bytes) -> str:
 
 def _normalize_text(text: str) -> str:
     text = _INVISIBLE.sub("", _LINE_BREAKS.sub(" ", text))
-    text = text.translate(_FULL_TO_HALF_WIDTH).lower()
+    # Lower-casing must not touch the masks of a text that was normalised before (idempotence).
+    text = _LOWERED_MASK.sub(lambda match: match.group().upper(), text.translate(_FULL_TO_HALF_WIDTH).lower())
     if not _traditional_characters().isdisjoint(text):
         text = _traditional_to_simplified().convert(text)
     text = _URL.sub("<URL>", text)
@@ -81,7 +85,7 @@ def _normalize_text(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = _WORD_RUN.sub(r"\1\1\1", text)
     text = _SYMBOL_RUN.sub(r"\1", text)
-    return _SPACES.sub(" ", text).strip()[:MAX_CHARS].rstrip()
+    return _CUT_MASK.sub("", _SPACES.sub(" ", text).strip()[:MAX_CHARS]).rstrip()
 
 
 @functools.cache

@@ -1,17 +1,17 @@
 """Train the comment models from the data in ``datasets`` and save them (``models.CommentModels``).
 
 What each model learns from:
-* review polarity (NB-SVM): online_shopping_10_cats and the clauses around the ABSA aspect terms
+* polarity (NB-SVM): online_shopping_10_cats and the clauses around the ABSA aspect terms
   (camera/car/notebook/phone), each without its held-back fifth;
-* intent (7 classes): the authored train file; the review polarity score is one feature;
+* intent (7 classes): the authored train file, with the polarity score as one feature;
 * aspects (11 binary): the authored train file;
-* sentiment gate (neutral or not): the authored train file, plus the ABSA clauses and a sample of
-  the reviews as "not neutral";
-* sentiment polarity (NB-SVM): the review-polarity data plus the polar authored comments
-  (up-weighted: they are short and few).
+* sentiment (3 classes): the authored train file, with the polarity score as one feature, plus
+  a small down-weighted share of the public texts (so that long reviews are not called neutral).
+  Their polarity scores are cross-fitted (each half scored by a model of the other half): an
+  in-sample score would be over-confident and teach the model to trust polarity too much.
 
-Everything is deterministic for a given seed: the solvers are deterministic or seeded, and the
-review sample is drawn with ``numpy.random.default_rng(seed)``.
+Everything is deterministic for a given seed: LogisticRegression (lbfgs) is deterministic, and the
+SVM, the review sample and the cross-fitting halves are seeded.
 """
 
 from __future__ import annotations
@@ -44,20 +44,17 @@ from livebridge.text.datasets import (
 )
 from livebridge.text.errors import TrainingDataError
 from livebridge.text.features import HASH_FEATURES, char_ngrams, inverse_row_norms, mention_clause
-from livebridge.text.labels import ASPECTS, MODEL_INTENTS
+from livebridge.text.labels import ASPECTS, MODEL_INTENTS, SENTIMENTS
 from livebridge.text.linking import find_link_number
 from livebridge.text.models import (
     ALL_COLUMNS,
     ASPECTS_COLUMNS,
     INTENTS,
     LINEAR_COLUMNS,
-    NEUTRAL,
     POLARITY_BIAS,
     POLARITY_NORM,
     POLARITY_WEIGHT,
-    REVIEW_POLARITY_BIAS,
-    REVIEW_POLARITY_NORM,
-    REVIEW_POLARITY_WEIGHT,
+    SENTIMENT_COLUMNS,
     CommentModels,
     resolve_model_dir,
 )
@@ -70,12 +67,11 @@ DEFAULT_SEED: Final = 20240611
 INTENT_C: Final = 30.0
 ASPECT_C: Final = 30.0
 ASPECT_THRESHOLD: Final = 0.4
-NEUTRAL_C: Final = 4.0
+SENTIMENT_C: Final = 30.0
+SENTIMENT_REVIEW_SAMPLE: Final = 4000
+SENTIMENT_PUBLIC_WEIGHT: Final = 0.05
 POLARITY_C: Final = 0.5
 NAIVE_BAYES_ALPHA: Final = 1.0
-AUTHORED_POLARITY_WEIGHT: Final = 5.0
-GATE_REVIEW_SAMPLE: Final = 4000
-GATE_REVIEW_WEIGHT: Final = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,34 +143,36 @@ def train(
     mentions = [mention for mention in read_absa_mentions(shared, held_out=False) if mention.sentiment != "neutral"]
 
     authored_design = Design.of([normalize(comment.text) for comment in authored])
-    review_design = Design.of([normalize(review.text) for review in reviews])
-    clause_design = Design.of([mention_clause(normalize(m.sentence), normalize(m.term)) for m in mentions])
-    public_binary = sp.vstack([review_design.binary, clause_design.binary]).tocsr()
+    public = Design.of(
+        [normalize(review.text) for review in reviews]
+        + [mention_clause(normalize(mention.sentence), normalize(mention.term)) for mention in mentions]
+    )
     public_positive = np.array(
         [review.sentiment == "positive" for review in reviews] + [m.sentiment == "positive" for m in mentions]
     )
-    review_polarity = fit_polarity(public_binary, public_positive, np.ones(len(public_positive), np.float32), seed)
-
-    intents = fit_intents(authored_design, authored, review_polarity.score(authored_design.binary))
+    polarity = fit_polarity(public.binary, public_positive, seed)
+    authored_polarity = polarity.score(authored_design.binary)
+    intents = fit_intents(authored_design, authored, authored_polarity)
     aspects = fit_aspects(authored_design, authored)
-    review_sample = np.sort(
-        np.random.default_rng(seed).choice(len(reviews), size=min(GATE_REVIEW_SAMPLE, len(reviews)), replace=False)
-    )
-    public_sample = Design.stack(clause_design, review_design.rows(review_sample))
-    neutral = fit_neutral_gate(authored_design, authored, public_sample)
-    polar_rows = np.array([comment.sentiment != "neutral" for comment in authored])
-    authored_positive = np.array([comment.sentiment == "positive" for comment in authored])[polar_rows]
-    sentiment_polarity = fit_polarity(
-        sp.vstack([public_binary, authored_design.binary[polar_rows]]).tocsr(),
-        np.concatenate([public_positive, authored_positive]),
-        np.concatenate([
-            np.ones(len(public_positive), np.float32),
-            np.full(len(authored_positive), AUTHORED_POLARITY_WEIGHT, np.float32),
-        ]),
-        seed,
-    )
 
-    models = assemble(intents, aspects, neutral, sentiment_polarity, review_polarity)
+    rng = np.random.default_rng(seed)
+    sampled_reviews = rng.choice(len(reviews), size=min(SENTIMENT_REVIEW_SAMPLE, len(reviews)), replace=False)
+    public_rows = np.concatenate([np.sort(sampled_reviews), np.arange(len(reviews), len(public_positive))])
+    sentiment = fit_logistic(
+        Design.stack(authored_design, public.rows(public_rows)),
+        np.concatenate([
+            [SENTIMENTS.index(comment.sentiment) for comment in authored],
+            np.where(public_positive[public_rows], SENTIMENTS.index("positive"), SENTIMENTS.index("negative")),
+        ]),
+        c=SENTIMENT_C,
+        polarity=np.concatenate([authored_polarity, cross_fitted_polarity(public, public_positive, public_rows, rng)]),
+        sample_weight=np.concatenate([
+            np.ones(len(authored), np.float32),
+            np.full(len(public_rows), SENTIMENT_PUBLIC_WEIGHT, np.float32),
+        ]),
+        used_features=np.unique(authored_design.binary.indices),
+    )
+    models = assemble(intents, aspects, sentiment, polarity)
     examples = {
         "authored_comments": len(authored),
         "online_shopping_reviews": len(reviews),
@@ -213,23 +211,17 @@ def fit_intents(
 
 
 def fit_aspects(design: Design, comments: Sequence[AuthoredComment]) -> list[LinearModel]:
+    used = np.unique(design.binary.indices)
     return [
-        fit_logistic(design, np.array([aspect in comment.aspects for comment in comments]), c=ASPECT_C, balanced=True)
+        fit_logistic(
+            design,
+            np.array([aspect in comment.aspects for comment in comments]),
+            c=ASPECT_C,
+            balanced=True,
+            used_features=used,
+        )
         for aspect in ASPECTS
     ]
-
-
-def fit_neutral_gate(design: Design, comments: Sequence[AuthoredComment], polar_texts: Design) -> LinearModel:
-    """Neutral or not: the authored labels, plus public texts that all take a side (down-weighted)."""
-    labels = np.concatenate([
-        [comment.sentiment == "neutral" for comment in comments],
-        np.zeros(polar_texts.binary.shape[0], dtype=bool),
-    ])
-    weights = np.concatenate([
-        np.ones(len(comments), np.float32),
-        np.full(polar_texts.binary.shape[0], GATE_REVIEW_WEIGHT, np.float32),
-    ])
-    return fit_logistic(Design.stack(design, polar_texts), labels, c=NEUTRAL_C, sample_weight=weights)
 
 
 def fit_logistic(
@@ -240,9 +232,13 @@ def fit_logistic(
     balanced: bool = False,
     sample_weight: npt.NDArray[np.float32] | None = None,
     polarity: npt.NDArray[np.float32] | None = None,
+    used_features: npt.NDArray[np.int64] | None = None,
 ) -> LinearModel:
-    """Logistic regression on L2-normalised binary n-grams, cues and optionally a polarity score."""
-    used = np.unique(design.binary.indices)
+    """Logistic regression on L2-normalised binary n-grams, cues and optionally a polarity score.
+
+    Only the n-gram columns in ``used_features`` (default: all that occur in ``design``) get weights.
+    """
+    used = np.unique(design.binary.indices) if used_features is None else used_features
     blocks = [sp.diags(inverse_row_norms(design.binary)) @ design.binary[:, used], sp.csr_matrix(design.cues)]
     if polarity is not None:
         blocks.append(sp.csr_matrix(polarity[:, None]))
@@ -259,9 +255,20 @@ def fit_logistic(
     )
 
 
-def fit_polarity(
-    binary: sp.csr_matrix, positive: npt.NDArray[np.bool_], sample_weight: npt.NDArray[np.float32], seed: int
-) -> PolarityModel:
+def cross_fitted_polarity(
+    public: Design, positive: npt.NDArray[np.bool_], rows: npt.NDArray[Any], rng: np.random.Generator
+) -> npt.NDArray[np.float32]:
+    """Polarity scores of ``rows``, each from a model trained on the other half of the public texts."""
+    first_half = rng.random(len(positive)) < 0.5
+    scores = np.zeros(len(positive), dtype=np.float32)
+    for half in (first_half, ~first_half):
+        model = fit_polarity(public.binary[half], positive[half], int(rng.integers(2**31)))
+        scores[~half] = model.score(public.binary[~half])
+    selected: npt.NDArray[np.float32] = scores[rows]
+    return selected
+
+
+def fit_polarity(binary: sp.csr_matrix, positive: npt.NDArray[np.bool_], seed: int) -> PolarityModel:
     """NB-SVM: a linear SVM on n-grams scaled by their naive-Bayes log-count ratio."""
     used = np.unique(binary.indices)
     features = binary[:, used]
@@ -269,7 +276,7 @@ def fit_polarity(
     negative_counts = np.asarray(features[~positive].sum(axis=0)).ravel() + NAIVE_BAYES_ALPHA
     ratio = np.log((positive_counts / positive_counts.sum()) / (negative_counts / negative_counts.sum()))
     scaled = l2_normalize_rows(features.multiply(ratio).tocsr())
-    svm = LinearSVC(C=POLARITY_C, random_state=seed).fit(scaled, positive, sample_weight=sample_weight)
+    svm = LinearSVC(C=POLARITY_C, random_state=seed).fit(scaled, positive)
     weight = svm.coef_.ravel()
     return PolarityModel(
         used, (ratio * weight).astype(np.float32), (ratio * ratio).astype(np.float32), float(svm.intercept_[0])
@@ -277,11 +284,7 @@ def fit_polarity(
 
 
 def assemble(
-    intents: LinearModel,
-    aspects: Sequence[LinearModel],
-    neutral: LinearModel,
-    sentiment_polarity: PolarityModel,
-    review_polarity: PolarityModel,
+    intents: LinearModel, aspects: Sequence[LinearModel], sentiment: LinearModel, polarity: PolarityModel
 ) -> CommentModels:
     """Place every model's weights in its columns of one ``CommentModels``."""
     rows: list[npt.NDArray[np.int64]] = []
@@ -289,7 +292,7 @@ def assemble(
     values: list[npt.NDArray[np.float32]] = []
     cue_weights = np.zeros((len(CUE_NAMES), LINEAR_COLUMNS), dtype=np.float32)
     polarity_feature_weights = np.zeros(LINEAR_COLUMNS, dtype=np.float32)
-    bias = np.zeros(LINEAR_COLUMNS + 2, dtype=np.float32)
+    bias = np.zeros(LINEAR_COLUMNS + 1, dtype=np.float32)
 
     def place(features: npt.NDArray[np.int64], weights: npt.NDArray[np.float32], first_column: int) -> None:
         for offset in range(weights.shape[1]):
@@ -301,7 +304,7 @@ def assemble(
     linear_parts = [
         (intents, INTENTS.start),
         *((model, ASPECTS_COLUMNS.start + index) for index, model in enumerate(aspects)),
-        (neutral, NEUTRAL),
+        (sentiment, SENTIMENT_COLUMNS.start),
     ]
     for model, first in linear_parts:
         outputs = slice(first, first + model.char_coef.shape[1])
@@ -309,13 +312,9 @@ def assemble(
         cue_weights[:, outputs] = model.cue_coef
         polarity_feature_weights[outputs] = model.polarity_coef
         bias[outputs] = model.bias
-    for polarity, weight_column, norm_column, bias_index in (
-        (sentiment_polarity, POLARITY_WEIGHT, POLARITY_NORM, POLARITY_BIAS),
-        (review_polarity, REVIEW_POLARITY_WEIGHT, REVIEW_POLARITY_NORM, REVIEW_POLARITY_BIAS),
-    ):
-        place(polarity.used_features, polarity.ratio_times_weight[:, None], weight_column)
-        place(polarity.used_features, polarity.ratio_squared[:, None], norm_column)
-        bias[bias_index] = polarity.bias
+    place(polarity.used_features, polarity.ratio_times_weight[:, None], POLARITY_WEIGHT)
+    place(polarity.used_features, polarity.ratio_squared[:, None], POLARITY_NORM)
+    bias[POLARITY_BIAS] = polarity.bias
     char_weights = sp.csr_matrix(
         (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
         shape=(HASH_FEATURES, ALL_COLUMNS),

@@ -67,7 +67,7 @@ async def get_api_subject(request: Request, session: DbSession) -> Subject:
     if token:
         identity = await access_console_identity(session, token)
         if identity is not None:
-            if may_write and not tokens_match(identity.auth_session.csrf_token, request.headers.get(CSRF_HEADER)):
+            if may_write and not tokens_match(identity.csrf_token, request.headers.get(CSRF_HEADER)):
                 raise PermissionDenied("missing or wrong CSRF token", code="csrf_failed")
             return identity.subject
     raise NotAuthenticated("an API key (Authorization: Bearer …) or a console login is needed")
@@ -87,7 +87,7 @@ async def get_console_identity(request: Request, session: DbSession) -> ConsoleI
             form = await request.form()
             field = form.get(CSRF_FIELD)
             given = field if isinstance(field, str) else None
-        if not tokens_match(identity.auth_session.csrf_token, given):
+        if not tokens_match(identity.csrf_token, given):
             raise PermissionDenied("missing or wrong CSRF token", code="csrf_failed")
     request.state.identity = identity
     return identity

@@ -70,7 +70,7 @@ def render(
         "tenants": identity.tenants if identity else (),
         "current_tenant": identity.current_tenant if identity else None,
         "csrf_field": CSRF_FIELD,
-        "csrf_token": identity.auth_session.csrf_token if identity else request.state.login_csrf,
+        "csrf_token": identity.csrf_token if identity else request.state.login_csrf,
         "local_time": local_time,
         "errors": {},
         "form": {},
