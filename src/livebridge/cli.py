@@ -24,7 +24,7 @@ from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.repository import TenantRepository
-from livebridge.tenancy.schemas import ApiKeyCreate, TenantCreate, UserCreate
+from livebridge.tenancy.schemas import ApiKeyCreate, ApiKeyCreated, TenantCreate, UserCreate
 
 app = typer.Typer(help="LiveBridge: S2B live-commerce platform (直播带货中台).", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -210,7 +210,7 @@ def create_api_key(
 ) -> None:
     """Create an API key; the key is printed this once."""
 
-    async def work(session: AsyncSession) -> tenancy_service.ApiKeyCreated:
+    async def work(session: AsyncSession) -> ApiKeyCreated:
         found = await TenantRepository(session).get_by_slug(tenant)
         if found is None:
             raise AppError(f"no tenant with slug {tenant!r}", code="tenant_not_found")

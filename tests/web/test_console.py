@@ -39,7 +39,8 @@ async def test_pages_render_in_chinese_then_english(client: httpx.AsyncClient, t
     switched = await client.get("/lang/en?next=/products")
     assert switched.headers["location"] == "/products"
     english = await client.get("/products")
-    assert "New product" in english.text and "新建商品" not in english.text
+    assert "New product" in english.text
+    assert "新建商品" not in english.text
 
 
 async def test_product_form_errors_name_the_field_in_the_users_language(client: httpx.AsyncClient,
@@ -65,7 +66,8 @@ async def test_product_created_from_the_console_with_yuan_price(client: httpx.As
         "sku_code": f"H4-{tenant.slug}", "sku_spec": "4L", "sku_price": "169.90"})
     assert response.status_code == 303
     product = (await client.get(response.headers["location"])).text
-    assert "¥169.90" in product and "香薰机" in product
+    assert "¥169.90" in product
+    assert "香薰机" in product
     duplicate = await client.post("/products/new", data={"csrf_token": csrf, "name": "暖家加湿器 H4", "category": "x"})
     assert duplicate.status_code == 422
     assert "该名称已存在" in duplicate.text
@@ -75,7 +77,8 @@ async def test_api_errors_have_one_shape(client: httpx.AsyncClient, tenant: Tena
     for response in (await client.get("/api/v1/products/1"), await client.get("/api/v1/nothing-here",
                                                                                headers=tenant.headers())):
         body = response.json()
-        assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
+        assert set(body) == {"error"}
+        assert {"code", "message"} <= set(body["error"])
     openapi = await client.get("/openapi.json")
     assert "/api/v1/products" in openapi.json()["paths"]
 

@@ -15,7 +15,7 @@ from sqlalchemy import Select
 from livebridge.exceptions import NotAuthenticated, PermissionDenied
 from livebridge.models import ApiKeyRole, Role
 
-SelectT = TypeVar("SelectT", bound=Select[Any])
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 class Permission(enum.StrEnum):

@@ -12,7 +12,7 @@ from livebridge.models import Product, ProductStatus, Sku
 
 
 class ProductRepository(Repository[Product]):
-    def readable(self, subject: Subject) -> Select[tuple[Product]]:
+    def readable(self, subject: Subject) -> Select[Product]:
         return scoped(select(Product), Product, subject).options(selectinload(Product.skus))
 
     async def page(
@@ -54,7 +54,7 @@ class ProductRepository(Repository[Product]):
 
 
 class SkuRepository(Repository[Sku]):
-    def readable(self, subject: Subject) -> Select[tuple[Sku]]:
+    def readable(self, subject: Subject) -> Select[Sku]:
         return scoped(select(Sku), Sku, subject)
 
     async def get(self, subject: Subject, sku_id: int) -> Sku | None:

@@ -133,7 +133,7 @@ async def create_session(
     _ = gettext_for(request)
     raw = await request.form()
     form = await read_form(request)
-    data: dict[str, object] = localize_datetimes(form, ("scheduled_start_at",), settings.display_timezone)
+    data: dict[str, object] = {**localize_datetimes(form, ("scheduled_start_at",), settings.display_timezone)}
     data["host_ids"] = [value for value in raw.getlist("host_ids") if isinstance(value, str) and value]
     payload, errors = parse_form(SessionCreate, data, _)
     if payload is not None:
@@ -204,8 +204,9 @@ async def add_segment(
 ) -> Response:
     _ = gettext_for(request)
     form = await read_form(request)
-    data = localize_datetimes(form, ("started_at", "ended_at"), settings.display_timezone)
-    payload, errors = parse_form(SegmentCreate, data, _)
+    payload, errors = parse_form(
+        SegmentCreate, localize_datetimes(form, ("started_at", "ended_at"), settings.display_timezone), _
+    )
     if payload is not None:
         try:
             await service.do_add_segment(session, identity.subject, session_id, payload)

@@ -20,7 +20,7 @@ from livebridge.models import (
 
 
 class HostRepository(Repository[Host]):
-    def readable(self, subject: Subject) -> Select[tuple[Host]]:
+    def readable(self, subject: Subject) -> Select[Host]:
         return scoped(select(Host), Host, subject)
 
     async def page(self, subject: Subject, params: PageParams, *, query: str | None = None) -> tuple[list[Host], int]:
@@ -45,7 +45,7 @@ class HostRepository(Repository[Host]):
 
 
 class LiveSessionRepository(Repository[LiveSession]):
-    def readable(self, subject: Subject) -> Select[tuple[LiveSession]]:
+    def readable(self, subject: Subject) -> Select[LiveSession]:
         return scoped(select(LiveSession), LiveSession, subject).options(
             selectinload(LiveSession.hosts).selectinload(SessionHost.host),
             selectinload(LiveSession.shelf).selectinload(ShelfItem.product),

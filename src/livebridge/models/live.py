@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from livebridge.models.base import Base, CreatedAtMixin, IdMixin, SimulatedMixin, TenantMixin
+from livebridge.models.base import Base, CreatedAtMixin, IdMixin, SimulatedMixin, TenantMixin, enum_column
 from livebridge.models.catalog import Product
-from livebridge.models.tenancy import enum_column
 
 
 class Platform(enum.StrEnum):

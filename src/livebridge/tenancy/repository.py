@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, func, select, update
 
@@ -35,7 +34,7 @@ class TenantRepository(Repository[Tenant]):
 
 
 class OrganizationRepository(Repository[Organization]):
-    def readable(self, subject: Subject) -> Select[tuple[Organization]]:
+    def readable(self, subject: Subject) -> Select[Organization]:
         return scoped(select(Organization), Organization, subject)
 
     async def get(self, subject: Subject, organization_id: int) -> Organization | None:
@@ -82,10 +81,10 @@ class UserRepository(Repository[User]):
 
 
 class MembershipRepository(Repository[Membership]):
-    def readable(self, subject: Subject) -> Select[tuple[Membership]]:
+    def readable(self, subject: Subject) -> Select[Membership]:
         return scoped(select(Membership), Membership, subject)
 
-    def _with_people(self, subject: Subject) -> Select[Any]:
+    def _with_people(self, subject: Subject) -> Select[Membership, User, Organization]:
         return (
             scoped(select(Membership, User, Organization), Membership, subject)
             .join(User, User.id == Membership.user_id)
@@ -132,7 +131,7 @@ class MembershipRepository(Repository[Membership]):
 
 
 class ApiKeyRepository(Repository[ApiKey]):
-    def readable(self, subject: Subject) -> Select[tuple[ApiKey]]:
+    def readable(self, subject: Subject) -> Select[ApiKey]:
         return scoped(select(ApiKey), ApiKey, subject)
 
     async def page(self, subject: Subject, params: PageParams) -> tuple[list[ApiKey], int]:
