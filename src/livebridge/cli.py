@@ -21,10 +21,12 @@ from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.config import get_settings
 from livebridge.db import Database
 from livebridge.exceptions import AppError, ConfigurationError
+from livebridge.geo.cli import app as geo_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.repository import TenantRepository
 from livebridge.tenancy.schemas import ApiKeyCreate, ApiKeyCreated, TenantCreate, UserCreate
+from livebridge.text.cli import app as nlp_app
 
 app = typer.Typer(help="LiveBridge: S2B live-commerce platform (直播带货中台).", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -33,6 +35,8 @@ apikey_app = typer.Typer(help="API keys for machine clients.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
+app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
 
 console = Console()
 err_console = Console(stderr=True)
