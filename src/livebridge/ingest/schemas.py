@@ -136,7 +136,7 @@ EVENT_CLASSES: Final = {
 }
 assert set(EVENT_CLASSES) == {t.value for t in EventType}
 
-_decoder: Final = msgspec.json.Decoder(LiveEvent)  # type: ignore[arg-type]
+_decoder: Final = msgspec.json.Decoder(LiveEvent)
 encode: Final = msgspec.json.Encoder().encode
 
 

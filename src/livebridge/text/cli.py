@@ -107,40 +107,43 @@ def _output_record(result: CommentAnalysis, full: bool) -> dict[str, Any]:
 
 
 def _print_report(report: dict[str, Any]) -> None:
-    intent, aspects = report["intent"], report["aspects"]
-    aspect_sentiment, absa = report["aspect_sentiment"], report["absa_aspect_sentiment"]
-    summary = Table(title="comment models: evaluation")
-    summary.add_column("task")
-    summary.add_column("data")
-    summary.add_column("metric")
-    summary.add_column("value", justify="right")
-    rows = [
-        ("intent", f"authored test ({intent['test_comments']})", "macro-F1", intent["macro_f1"]),
-        ("intent", "", "accuracy", intent["accuracy"]),
-        ("aspects", f"authored test ({aspects['gold_mentions']} mentions)", "micro-F1", aspects["micro_f1"]),
-        ("aspects", "", "micro precision / recall",
-         f"{aspects['micro_precision']:.4f} / {aspects['micro_recall']:.4f}"),
-        ("comment sentiment", "authored test", "accuracy", report["comment_sentiment"]["accuracy"]),
-        ("comment sentiment", "", "macro-F1", report["comment_sentiment"]["macro_f1"]),
-        ("aspect sentiment", "authored test", "(aspect, sentiment) micro-F1", aspect_sentiment["pair_micro_f1"]),
-        ("aspect sentiment", "", "accuracy on detected aspects", aspect_sentiment["accuracy_on_detected_aspects"]),
-        ("review sentiment", f"online_shopping held back ({report['review_sentiment']['held_back_reviews']:,})",
-         "accuracy", report["review_sentiment"]["accuracy"]),
-        ("review sentiment", "", "accuracy, full pipeline", report["review_sentiment"]["pipeline_accuracy"]),
-        ("aspect-term sentiment", f"ABSA held back ({report['absa_aspect_sentiment']['held_back_mentions']})",
-         "accuracy", report["absa_aspect_sentiment"]["accuracy"]),
-        ("aspect-term sentiment", "", "macro-F1 (pos/neg)", absa["macro_f1_positive_negative"]),
-        ("price aspect", f"ASAP sample ({report['asap_price']['reviews']})", "F1", report["asap_price"]["price_f1"]),
-    ]
-    for row in rows:
-        summary.add_row(*(f"{cell:.4f}" if isinstance(cell, float) else str(cell) for cell in row))
-    console.print(summary)
-    per_class = Table(title="F1 per intent and per aspect")
-    per_class.add_column("label")
-    per_class.add_column("F1", justify="right")
-    for label, value in {**intent["per_class_f1"], **aspects["per_aspect_f1"]}.items():
-        per_class.add_row(label, f"{value:.4f}")
-    console.print(per_class)
+    intent, aspects, comment = report["intent"], report["aspects"], report["comment_sentiment"]
+    aspect_sentiment, reviews = report["aspect_sentiment"], report["review_sentiment"]
+    absa, asap = report["absa_aspect_sentiment"], report["asap_price"]
+    sections = {
+        f"authored test file ({intent['test_comments']} comments)": [
+            ("intent macro-F1", intent["macro_f1"]),
+            ("intent accuracy", intent["accuracy"]),
+            ("aspect micro-F1", aspects["micro_f1"]),
+            ("aspect micro precision", aspects["micro_precision"]),
+            ("aspect micro recall", aspects["micro_recall"]),
+            ("comment sentiment accuracy", comment["accuracy"]),
+            ("comment sentiment macro-F1", comment["macro_f1"]),
+            ("aspect sentiment (aspect, sentiment) micro-F1", aspect_sentiment["pair_micro_f1"]),
+            ("aspect sentiment accuracy on detected aspects", aspect_sentiment["accuracy_on_detected_aspects"]),
+        ],
+        f"online_shopping_10_cats, held-back fifth ({reviews['held_back_reviews']:,} reviews)": [
+            ("review sentiment accuracy", reviews["accuracy"]),
+            ("review sentiment accuracy, full pipeline", reviews["pipeline_accuracy"]),
+        ],
+        f"ABSA camera/car/notebook/phone, held-back fifth ({absa['held_back_mentions']} terms)": [
+            ("aspect-term sentiment accuracy", absa["accuracy"]),
+            ("aspect-term sentiment macro-F1 (pos/neg)", absa["macro_f1_positive_negative"]),
+        ],
+        f"ASAP restaurant sample, out of domain ({asap['reviews']} reviews)": [
+            ("price aspect F1", asap["price_f1"]),
+            ("price sentiment accuracy on detected", asap["price_sentiment_accuracy_on_detected"]),
+        ],
+        "F1 per intent (authored test)": list(intent["per_class_f1"].items()),
+        "F1 per aspect (authored test)": list(aspects["per_aspect_f1"].items()),
+    }
+    for title, rows in sections.items():
+        table = Table(title=title, title_justify="left", show_header=False, min_width=60)
+        table.add_column("metric", no_wrap=True)
+        table.add_column("value", justify="right", no_wrap=True)
+        for name, value in rows:
+            table.add_row(name, f"{value:.4f}")
+        console.print(table)
     failed = failed_goals(report)
     for name, goal in report["goals"].items():
         mark = "[red]below goal[/]" if name in failed else "[green]meets goal[/]"
