@@ -22,6 +22,7 @@ from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
 from livebridge.db import Database
 from livebridge.exceptions import AppError, Conflict
+from livebridge.ingest import endpoints as ingest_endpoints
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     _install_error_handlers(app)
-    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints):
+    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (overview_pages, tenancy_pages, catalog_pages, live_pages):
         app.include_router(module.router, include_in_schema=False)

@@ -77,6 +77,10 @@ class LiveSessionRepository(Repository[LiveSession]):
             statement = statement.execution_options(populate_existing=True)
         return await self.first(statement)
 
+    async def get_plain(self, subject: Subject, session_id: int) -> LiveSession | None:
+        """The session row alone, without its hosts, shelf and segments (the ingest hot path)."""
+        return await self.first(scoped(select(LiveSession), LiveSession, subject).where(LiveSession.id == session_id))
+
     async def count_by_status(self, subject: Subject) -> dict[SessionStatus, int]:
         statement = scoped(select(LiveSession.status, func.count(LiveSession.id)), LiveSession, subject).group_by(
             LiveSession.status

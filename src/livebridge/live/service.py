@@ -159,6 +159,15 @@ async def access_session(session: AsyncSession, subject: Subject, session_id: in
     return live_session
 
 
+async def access_session_for_ingest(session: AsyncSession, subject: Subject, session_id: int) -> LiveSession:
+    """The session events are pushed to; ingest keys may push but not read the catalog."""
+    subject.check(Permission.INGEST_EVENTS)
+    live_session = await LiveSessionRepository(session).get_plain(subject, session_id)
+    if live_session is None:
+        raise NotFound("no such live session", code="session_not_found")
+    return live_session
+
+
 async def do_create_session(
     session: AsyncSession, subject: Subject, payload: SessionCreate, *, is_simulated: bool = False
 ) -> LiveSession:

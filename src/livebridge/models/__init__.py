@@ -2,6 +2,7 @@
 
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
+from livebridge.models.events import LiveEventRow
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -32,6 +33,7 @@ __all__ = [
     "ExplanationSegment",
     "Host",
     "HostRole",
+    "LiveEventRow",
     "LiveSession",
     "Membership",
     "Organization",

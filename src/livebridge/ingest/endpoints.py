@@ -1,0 +1,82 @@
+"""HTTP ingestion: ``POST /api/v1/sessions/{id}/events`` with NDJSON or a JSON array, gzip accepted."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Final
+
+import msgspec
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from livebridge.exceptions import BadRequest, PayloadTooLarge
+from livebridge.ingest import service
+from livebridge.web.deps import ApiSubject, DbSession
+
+router = APIRouter(tags=["ingest"])
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024  # after decompression
+
+
+class RejectedLineRead(BaseModel):
+    line: int
+    code: str
+    message: str
+
+
+class IngestResultRead(BaseModel):
+    received: int
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedLineRead]
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, gunzipped when sent with Content-Encoding: gzip, never above the limit."""
+    gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+    inflater = zlib.decompressobj(wbits=31) if gzipped else None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        if inflater is not None:
+            try:
+                chunk = inflater.decompress(chunk, MAX_BODY_BYTES + 1 - size)
+            except zlib.error as exc:
+                raise BadRequest("the body is not valid gzip", code="invalid_gzip") from exc
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes", code="body_too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def split_lines(body: bytes, content_type: str) -> list[tuple[int, bytes]]:
+    """NDJSON lines (blank ones skipped, numbering kept) or the items of a JSON array, numbered from 1."""
+    if content_type.startswith("application/json") or body.lstrip()[:1] == b"[":
+        try:
+            items = msgspec.json.decode(body, type=list[msgspec.Raw])
+        except msgspec.MsgspecError as exc:
+            raise BadRequest(f"the body is not a JSON array: {exc}", code="malformed_json") from exc
+        return [(number, bytes(item)) for number, item in enumerate(items, start=1)]
+    return [(number, line) for number, line in enumerate(body.split(b"\n"), start=1) if line.strip()]
+
+
+@router.post(
+    "/sessions/{session_id}/events",
+    response_model=IngestResultRead,
+    summary="Push live events (NDJSON or a JSON array; gzip accepted)",
+    description=(
+        f"At most {service.MAX_BATCH_EVENTS} events and {MAX_BODY_BYTES // (1024 * 1024)} MiB (uncompressed) per "
+        "request. Valid events are stored even when other lines are rejected; duplicates "
+        "(same source and event_id) are counted, never stored twice. See docs/events.md."
+    ),
+)
+async def push_events(session_id: int, request: Request, session: DbSession, subject: ApiSubject) -> IngestResultRead:
+    body = await read_body(request)
+    lines = split_lines(body, request.headers.get("content-type", ""))
+    result = await service.do_ingest(session, subject, session_id, lines)
+    return IngestResultRead(
+        received=result.received,
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=[RejectedLineRead(line=r.line, code=r.code, message=r.message) for r in result.rejected],
+    )

@@ -1,0 +1,129 @@
+"""POST /api/v1/sessions/{id}/events: idempotent, partial rejection, limits, tenant isolation."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+
+from livebridge.db import Database
+from livebridge.ingest.service import MAX_BATCH_EVENTS
+from livebridge.models import LiveEventRow
+from tests.factories import TenantFixture, console_login
+
+NDJSON = {"Content-Type": "application/x-ndjson"}
+T0 = datetime.now(UTC) - timedelta(minutes=30)
+
+
+def event(number: int, kind: str = "comment", **fields: object) -> dict[str, object]:
+    base: dict[str, object] = {"type": kind, "event_id": f"e{number}",
+                               "occurred_at": (T0 + timedelta(seconds=number)).isoformat()}
+    if kind == "comment":
+        base.update(viewer_id=f"v{number % 7}", text=f"3号链接有没有粉色 {number}")
+    return {**base, **fields}
+
+
+def ndjson(items: list[dict[str, object]]) -> bytes:
+    return "\n".join(json.dumps(item, ensure_ascii=False) for item in items).encode()
+
+
+async def push(client: httpx.AsyncClient, tenant: TenantFixture, body: bytes,
+               headers: dict[str, str] | None = None, session_id: int | None = None) -> httpx.Response:
+    return await client.post(f"/api/v1/sessions/{session_id or tenant.session_id}/events", content=body,
+                             headers={**tenant.headers(), **NDJSON, **(headers or {})})
+
+
+async def stored(database: Database, session_id: int) -> list[LiveEventRow]:
+    async with database.transaction(write=False) as session:
+        rows = await session.execute(select(LiveEventRow).where(LiveEventRow.session_id == session_id))
+        return list(rows.scalars())
+
+
+async def test_same_batch_twice_is_stored_once(client: httpx.AsyncClient, database: Database,
+                                               tenant: TenantFixture) -> None:
+    batch = ndjson([event(n) for n in range(1, 101)])
+    first = (await push(client, tenant, batch)).json()
+    assert first == {"received": 100, "accepted": 100, "duplicates": 0, "rejected": []}
+    second = (await push(client, tenant, batch)).json()
+    assert second == {"received": 100, "accepted": 0, "duplicates": 100, "rejected": []}
+    assert len(await stored(database, tenant.session_id)) == 100
+
+
+async def test_invalid_lines_are_reported_and_valid_ones_kept(client: httpx.AsyncClient, database: Database,
+                                                              tenant: TenantFixture) -> None:
+    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    lines = [
+        json.dumps(event(1)),
+        "{not json",
+        json.dumps(event(2, kind="teleport")),
+        json.dumps({"type": "order_paid", "event_id": "o1", "occurred_at": T0.isoformat(), "order_id": "o1"}),
+        "",
+        json.dumps(event(3, occurred_at=future)),
+        json.dumps(event(4, occurred_at="2026-11-11T20:00:00")),
+        json.dumps(event(5, kind="order_paid", order_id="A1", sku_code="AF5", amount_fen=12.5)),
+        json.dumps(event(6, text="长" * 2000)),
+        json.dumps(event(1)),
+        json.dumps(event(7, kind="order_paid", order_id="A2", sku_code="AF5", quantity=2, amount_fen=59800)),
+    ]
+    body = (await push(client, tenant, "\n".join(lines).encode())).json()
+    codes = {r["line"]: r["code"] for r in body["rejected"]}
+    assert codes == {2: "malformed_json", 3: "unknown_type", 4: "missing_field", 6: "future_timestamp",
+                     7: "invalid_field", 8: "invalid_field"}
+    assert "amount_fen" in next(r["message"] for r in body["rejected"] if r["line"] == 8)
+    assert body["accepted"] == 3
+    assert body["duplicates"] == 1
+    rows = {row.event_id: row for row in await stored(database, tenant.session_id)}
+    assert set(rows) == {"e1", "e6", "e7"}
+    assert len(rows["e6"].text or "") == 500
+    assert rows["e7"].amount_fen == 59800
+    assert rows["e7"].quantity == 2
+
+
+async def test_json_array_and_gzip(client: httpx.AsyncClient, database: Database, tenant: TenantFixture) -> None:
+    array = json.dumps([event(n, kind="like", count=3) for n in range(1, 6)]).encode()
+    response = await push(client, tenant, array, {"Content-Type": "application/json"})
+    assert response.json()["accepted"] == 5
+    zipped = gzip.compress(ndjson([event(n) for n in range(10, 20)]))
+    response = await push(client, tenant, zipped, {"Content-Encoding": "gzip"})
+    assert response.json()["accepted"] == 10
+    broken = await push(client, tenant, b"not gzip at all", {"Content-Encoding": "gzip"})
+    assert broken.status_code == 400
+    assert broken.json()["error"]["code"] == "invalid_gzip"
+
+
+async def test_batch_limit(client: httpx.AsyncClient, tenant: TenantFixture) -> None:
+    response = await push(client, tenant, ndjson([event(n) for n in range(MAX_BATCH_EVENTS + 1)]))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "batch_too_large"
+
+
+async def test_personal_viewer_ids_are_hashed(client: httpx.AsyncClient, database: Database,
+                                              tenant: TenantFixture) -> None:
+    await push(client, tenant, ndjson([event(1, viewer_id="13812345678"), event(2, viewer_id="uid-42")]))
+    keys = {row.event_id: row.viewer_key for row in await stored(database, tenant.session_id)}
+    assert keys["e2"] == "uid-42"
+    assert keys["e1"] is not None
+    assert keys["e1"].startswith("h:")
+    assert "13812345678" not in keys["e1"]
+
+
+async def test_wrong_session_tenant_key_or_role(client: httpx.AsyncClient, database: Database,
+                                                tenant: TenantFixture, other_tenant: TenantFixture) -> None:
+    batch = ndjson([event(1)])
+    assert (await push(client, tenant, batch, session_id=other_tenant.session_id)).status_code == 404
+    assert (await push(client, tenant, batch, session_id=999_999)).status_code == 404
+    assert await stored(database, other_tenant.session_id) == []
+    bad_key = await push(client, tenant, batch, {"Authorization": "Bearer lbk_nope"})
+    assert bad_key.status_code == 401
+    assert bad_key.json()["error"]["code"] == "invalid_api_key"
+    csrf = await console_login(client, tenant.owner_email)
+    analyst = (await client.post("/api/v1/api-keys", json={"name": "ro", "role": "analyst"},
+                                 headers={"X-CSRF-Token": csrf})).json()["key"]
+    ingest = (await client.post("/api/v1/api-keys", json={"name": "push", "role": "ingest"},
+                                headers={"X-CSRF-Token": csrf})).json()["key"]
+    client.cookies.clear()
+    assert (await push(client, tenant, batch, tenant.headers(analyst))).status_code == 403
+    assert (await push(client, tenant, batch, tenant.headers(ingest))).json()["accepted"] == 1
