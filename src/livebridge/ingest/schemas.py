@@ -126,13 +126,41 @@ class ProductExplainEnd(_Event, tag="product_explain_end", kw_only=True):
 
 
 LiveEvent = (
-    Enter | Leave | Comment | Like | Gift | Follow | Share | ProductClick | CartAdd | OrderCreated | OrderPaid
-    | OrderRefunded | OnlineCount | ProductExplainStart | ProductExplainEnd
+    Enter
+    | Leave
+    | Comment
+    | Like
+    | Gift
+    | Follow
+    | Share
+    | ProductClick
+    | CartAdd
+    | OrderCreated
+    | OrderPaid
+    | OrderRefunded
+    | OnlineCount
+    | ProductExplainStart
+    | ProductExplainEnd
 )
 EVENT_CLASSES: Final = {
     cls.__struct_config__.tag: cls
-    for cls in (Enter, Leave, Comment, Like, Gift, Follow, Share, ProductClick, CartAdd, OrderCreated, OrderPaid,
-                OrderRefunded, OnlineCount, ProductExplainStart, ProductExplainEnd)
+    for cls in (
+        Enter,
+        Leave,
+        Comment,
+        Like,
+        Gift,
+        Follow,
+        Share,
+        ProductClick,
+        CartAdd,
+        OrderCreated,
+        OrderPaid,
+        OrderRefunded,
+        OnlineCount,
+        ProductExplainStart,
+        ProductExplainEnd,
+    )
 }
 assert set(EVENT_CLASSES) == {t.value for t in EventType}
 
@@ -148,3 +176,11 @@ def decode_event(line: bytes | str) -> LiveEvent:
     if isinstance(event, Comment) and len(event.text) > MAX_COMMENT_CHARS:
         event.text = event.text[:MAX_COMMENT_CHARS]
     return event
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of one event line (docs/events.schema.json is this, written out)."""
+    schema: dict[str, object] = msgspec.json.schema(LiveEvent)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "LiveBridge live event (one NDJSON line)"
+    return schema
