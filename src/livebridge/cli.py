@@ -22,9 +22,9 @@ from livebridge.config import get_settings
 from livebridge.db import Database
 from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
+from livebridge.ingest.cli import app as import_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.tenancy import service as tenancy_service
-from livebridge.tenancy.repository import TenantRepository
 from livebridge.tenancy.schemas import ApiKeyCreate, ApiKeyCreated, TenantCreate, UserCreate
 from livebridge.text.cli import app as nlp_app
 
@@ -35,6 +35,7 @@ apikey_app = typer.Typer(help="API keys for machine clients.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(import_app, name="import")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
 
@@ -185,9 +186,7 @@ def create_user(
     secret = _password(password)
 
     async def work(session: AsyncSession) -> int:
-        found = await TenantRepository(session).get_by_slug(tenant)
-        if found is None:
-            raise AppError(f"no tenant with slug {tenant!r}", code="tenant_not_found")
+        found = await tenancy_service.access_tenant_by_slug(session, tenant)
         payload = UserCreate(
             tenant_id=found.id,
             email=email,
@@ -215,9 +214,7 @@ def create_api_key(
     """Create an API key; the key is printed this once."""
 
     async def work(session: AsyncSession) -> ApiKeyCreated:
-        found = await TenantRepository(session).get_by_slug(tenant)
-        if found is None:
-            raise AppError(f"no tenant with slug {tenant!r}", code="tenant_not_found")
+        found = await tenancy_service.access_tenant_by_slug(session, tenant)
         subject = Subject(display_name="command line", tenant_id=found.id, permissions=frozenset(Permission))
         return await tenancy_service.do_create_api_key(session, subject, ApiKeyCreate(name=name, role=role))
 

@@ -51,6 +51,14 @@ async def do_create_tenant(
     return tenant
 
 
+async def access_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant:
+    """For command-line work, which names tenants by their slug."""
+    tenant = await TenantRepository(session).get_by_slug(slug)
+    if tenant is None:
+        raise NotFound(f"no tenant with slug {slug!r}", code="tenant_not_found")
+    return tenant
+
+
 async def list_tenants_of(session: AsyncSession, tenant_ids: tuple[int, ...]) -> list[Tenant]:
     return await TenantRepository(session).list_by_ids(tenant_ids)
 
