@@ -27,6 +27,7 @@ from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
 from livebridge.overview import pages as overview_pages
+from livebridge.stats import endpoints as stats_endpoints
 from livebridge.tenancy import endpoints as tenancy_endpoints
 from livebridge.tenancy import pages as tenancy_pages
 from livebridge.web.deps import CSRF_COOKIE, LoginRequired
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     _install_error_handlers(app)
-    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints):
+    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (overview_pages, tenancy_pages, catalog_pages, live_pages):
         app.include_router(module.router, include_in_schema=False)

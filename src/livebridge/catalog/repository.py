@@ -64,6 +64,14 @@ class SkuRepository(Repository[Sku]):
         statement = scoped(select(Sku.code), Sku, subject).where(Sku.code.in_(codes))
         return {str(code) for code in (await self.session.execute(statement)).scalars()}
 
+    async def product_names(self, subject: Subject, codes: list[str]) -> dict[str, str]:
+        statement = (
+            scoped(select(Sku.code, Product.name), Sku, subject)
+            .join(Product, Product.id == Sku.product_id)
+            .where(Sku.code.in_(codes))
+        )
+        return {str(code): str(name) for code, name in (await self.session.execute(statement)).all()}
+
     async def add(self, sku: Sku) -> Sku:
         self.session.add(sku)
         await self.session.flush()

@@ -128,3 +128,8 @@ async def do_update_sku(session: AsyncSession, subject: Subject, sku_id: int, pa
 async def do_delete_sku(session: AsyncSession, subject: Subject, sku_id: int) -> None:
     subject.check(Permission.MANAGE_CATALOG)
     await SkuRepository(session).delete(await access_sku(session, subject, sku_id))
+
+
+async def product_names_by_sku(session: AsyncSession, subject: Subject, codes: list[str]) -> dict[str, str]:
+    subject.check(Permission.READ)
+    return await SkuRepository(session).product_names(subject, codes) if codes else {}

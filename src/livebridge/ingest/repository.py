@@ -17,19 +17,19 @@ class EventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def insert_new(self, rows: list[dict[str, Any]]) -> int:
-        """Insert the rows whose (tenant, source, event_id) is new; return how many were new.
+    async def insert_new(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """Insert the rows whose (tenant, source, event_id) is new; return their (source, event_id).
 
         One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per chunk: the engine itself
         decides what is a duplicate, so two concurrent retries of one batch cannot both count.
         """
         if not rows:
-            return 0
+            return set()
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(LiveEventRow).on_conflict_do_nothing().returning(LiveEventRow.id)
+        statement = insert(LiveEventRow).on_conflict_do_nothing().returning(LiveEventRow.source, LiveEventRow.event_id)
         result = await self.session.execute(statement, rows)
-        return len(result.all())
+        return {(str(source), str(event_id)) for source, event_id in result.all()}
 
     async def count_for_session(self, subject: Subject, session_id: int) -> int:
         statement = scoped(select(func.count(LiveEventRow.id)), LiveEventRow, subject).where(

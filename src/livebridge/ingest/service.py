@@ -23,6 +23,7 @@ from livebridge.ingest.schemas import LiveEvent, decode_event
 from livebridge.kit.ids import sha256_hex
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
+from livebridge.stats import service as stats_service
 
 MAX_BATCH_EVENTS: Final = 5_000
 MAX_FUTURE_SKEW: Final = timedelta(minutes=5)
@@ -119,5 +120,11 @@ async def do_ingest(
     for event in events:
         unique.setdefault((event.source, event.event_id), event)
     rows = [_row(e, live_session.tenant_id, live_session.id, now) for e in unique.values()]
-    accepted = await EventRepository(session).insert_new(rows)
-    return IngestResult(received=len(lines), accepted=accepted, duplicates=len(events) - accepted, rejected=rejected)
+    stored = await EventRepository(session).insert_new(rows)
+    await stats_service.record_stored_events(
+        session, live_session.tenant_id, live_session.id,
+        (row for row in rows if (row["source"], row["event_id"]) in stored),
+    )
+    return IngestResult(
+        received=len(lines), accepted=len(stored), duplicates=len(events) - len(stored), rejected=rejected
+    )

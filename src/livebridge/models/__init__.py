@@ -13,6 +13,7 @@ from livebridge.models.live import (
     SessionStatus,
     ShelfItem,
 )
+from livebridge.models.rollups import SessionSecond, SessionSku
 from livebridge.models.tenancy import (
     ApiKey,
     ApiKeyRole,
@@ -43,6 +44,8 @@ __all__ = [
     "ProductStatus",
     "Role",
     "SessionHost",
+    "SessionSecond",
+    "SessionSku",
     "SessionStatus",
     "ShelfItem",
     "Sku",

@@ -1,0 +1,118 @@
+"""All SQL of live statistics: upserting rollup increments and reading a session's figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livebridge.authz import Subject, scoped
+from livebridge.models import LiveEventRow, SessionSecond, SessionSku
+from livebridge.models.rollups import COUNTER_COLUMNS, SKU_COUNTER_COLUMNS
+
+
+class StatsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.bind.dialect.name if self.session.bind else "sqlite"
+
+    async def add_second_increments(
+        self, tenant_id: int, session_id: int, increments: dict[datetime, dict[str, int]]
+    ) -> None:
+        if not increments:
+            return
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "session_id": session_id,
+                "second": second,
+                **{column: counts.get(column, 0) for column in COUNTER_COLUMNS},
+                "online_max": counts.get("online_max"),
+            }
+            for second, counts in sorted(increments.items())
+        ]
+        insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
+        statement = insert(SessionSecond)
+        table = SessionSecond.__table__.c
+        excluded = statement.excluded
+        online: ColumnElement[Any]
+        if self._dialect == "postgresql":
+            online = func.greatest(table.online_max, excluded.online_max)
+        else:  # SQLite's two-argument max() is NULL if either side is
+            online = func.max(
+                func.coalesce(table.online_max, excluded.online_max),
+                func.coalesce(excluded.online_max, table.online_max),
+            )
+        updates: dict[str, Any] = {column: table[column] + excluded[column] for column in COUNTER_COLUMNS}
+        updates["online_max"] = online
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["session_id", "second"], set_=updates), rows
+        )
+
+    async def add_sku_increments(self, tenant_id: int, session_id: int, increments: dict[str, dict[str, int]]) -> None:
+        if not increments:
+            return
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "session_id": session_id,
+                "sku_code": sku,
+                **{column: counts.get(column, 0) for column in SKU_COUNTER_COLUMNS},
+            }
+            for sku, counts in sorted(increments.items())
+        ]
+        insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
+        statement = insert(SessionSku)
+        table = SessionSku.__table__.c
+        updates = {column: table[column] + statement.excluded[column] for column in SKU_COUNTER_COLUMNS}
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["session_id", "sku_code"], set_=updates), rows
+        )
+
+    async def seconds(self, subject: Subject, session_id: int) -> list[SessionSecond]:
+        statement = (
+            scoped(select(SessionSecond), SessionSecond, subject)
+            .where(SessionSecond.session_id == session_id)
+            .order_by(SessionSecond.second)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def skus(self, subject: Subject, session_id: int) -> list[SessionSku]:
+        statement = (
+            scoped(select(SessionSku), SessionSku, subject)
+            .where(SessionSku.session_id == session_id)
+            .order_by(SessionSku.paid_fen.desc(), SessionSku.sku_code)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def distinct_viewers_by_type(
+        self, subject: Subject, session_id: int, types: tuple[str, ...]
+    ) -> dict[str, int]:
+        """Unique people per event type; order events without a viewer count by their order id."""
+        who = func.coalesce(LiveEventRow.viewer_key, LiveEventRow.order_id)
+        statement = (
+            scoped(select(LiveEventRow.type, func.count(func.distinct(who))), LiveEventRow, subject)
+            .where(LiveEventRow.session_id == session_id, LiveEventRow.type.in_(types))
+            .group_by(LiveEventRow.type)
+        )
+        return {str(kind): int(count) for kind, count in (await self.session.execute(statement)).all()}
+
+    async def presence_events(self, subject: Subject, session_id: int) -> list[tuple[str, str, datetime]]:
+        """(viewer, enter|leave, time) in time order, for watch time."""
+        statement = (
+            scoped(select(LiveEventRow.viewer_key, LiveEventRow.type, LiveEventRow.occurred_at), LiveEventRow, subject)
+            .where(
+                LiveEventRow.session_id == session_id,
+                LiveEventRow.type.in_(("enter", "leave")),
+                LiveEventRow.viewer_key.is_not(None),
+            )
+            .order_by(LiveEventRow.occurred_at, LiveEventRow.id)
+        )
+        return [(str(v), str(t), at) for v, t, at in (await self.session.execute(statement)).all()]

@@ -1,0 +1,164 @@
+"""Live statistics: rollups kept in the ingest transaction, and a session's figures read from them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livebridge.authz import Permission, Subject
+from livebridge.catalog import service as catalog_service
+from livebridge.kit.time import utcnow
+from livebridge.live import service as live_service
+from livebridge.stats.repository import StatsRepository
+from livebridge.stats.rollup import second_increments, sku_increments
+from livebridge.stats.schemas import FunnelStep, MinuteFigures, ProductFigures, SessionStats, SessionTotals
+
+# 进房 → 商品点击 → 加购 → 下单 → 支付, counted in distinct people.
+FUNNEL: Final = (
+    ("enter", "进房"),
+    ("product_click", "商品点击"),
+    ("cart_add", "加购"),
+    ("order_created", "下单"),
+    ("order_paid", "支付"),
+)
+MINUTE_COUNTERS: Final = (
+    "enters",
+    "leaves",
+    "comments",
+    "likes",
+    "clicks",
+    "cart_adds",
+    "orders",
+    "paid_orders",
+    "paid_fen",
+    "refunds",
+    "refund_fen",
+)
+
+
+async def record_stored_events(
+    session: AsyncSession, tenant_id: int, session_id: int, rows: Iterable[Mapping[str, Any]]
+) -> None:
+    """Add newly stored events to the rollups, in the caller's transaction (so they never drift)."""
+    stored = list(rows)
+    repository = StatsRepository(session)
+    await repository.add_second_increments(tenant_id, session_id, second_increments(stored))
+    await repository.add_sku_increments(tenant_id, session_id, sku_increments(stored))
+
+
+def _average_watch_seconds(presence: list[tuple[str, str, datetime]], until: datetime) -> float | None:
+    """Pair each enter with the viewer's next leave; a stay still open ends at ``until``."""
+    entered: dict[str, datetime] = {}
+    stays: list[float] = []
+    for viewer, kind, at in presence:
+        if kind == "enter":
+            entered.setdefault(viewer, at)
+        elif viewer in entered:
+            stays.append((at - entered.pop(viewer)).total_seconds())
+    stays.extend(max(0.0, (until - at).total_seconds()) for at in entered.values())
+    return sum(stays) / len(stays) if stays else None
+
+
+async def session_stats(session: AsyncSession, subject: Subject, session_id: int) -> SessionStats:
+    subject.check(Permission.READ)
+    live_session = await live_service.access_session(session, subject, session_id)
+    repository = StatsRepository(session)
+    seconds = await repository.seconds(subject, session_id)
+
+    totals: dict[str, int] = defaultdict(int)
+    minutes: dict[datetime, dict[str, int]] = {}
+    online_by_minute: dict[datetime, int] = {}
+    has_samples = any(s.online_max is not None for s in seconds)
+    present = 0
+    for second in seconds:
+        minute = second.second.replace(second=0)
+        bucket = minutes.setdefault(minute, defaultdict(int))
+        for column in (*MINUTE_COUNTERS, "gifts", "gift_fen", "follows", "shares", "order_fen"):
+            value = getattr(second, column)
+            totals[column] += value
+            if column in MINUTE_COUNTERS:
+                bucket[column] += value
+        present += second.enters - second.leaves
+        if has_samples:
+            if second.online_max is not None:
+                online_by_minute[minute] = max(online_by_minute.get(minute, 0), second.online_max)
+        else:
+            online_by_minute[minute] = max(online_by_minute.get(minute, 0), max(present, 0))
+    minute_rows = [
+        MinuteFigures(
+            minute=minute,
+            online=online_by_minute.get(minute, 0),
+            **{column: counts.get(column, 0) for column in MINUTE_COUNTERS},
+        )
+        for minute, counts in sorted(minutes.items())
+    ]
+    online_values = [m.online for m in minute_rows if m.minute in online_by_minute]
+
+    people = await repository.distinct_viewers_by_type(subject, session_id, tuple(step for step, _ in FUNNEL))
+    funnel: list[FunnelStep] = []
+    previous: int | None = None
+    for step, label in FUNNEL:
+        viewers = people.get(step, 0)
+        rate = round(viewers / previous, 4) if previous else None
+        funnel.append(FunnelStep(step=step, label=label, viewers=viewers, rate_from_previous=rate))
+        previous = viewers
+
+    last_second = seconds[-1].second if seconds else None
+    until = live_session.ended_at or (utcnow() if live_session.status == "live" else last_second) or utcnow()
+    watch = _average_watch_seconds(await repository.presence_events(subject, session_id), until)
+    enters = totals["enters"]
+    sku_rows = await repository.skus(subject, session_id)
+    names = await catalog_service.product_names_by_sku(session, subject, [row.sku_code for row in sku_rows])
+    return SessionStats(
+        session_id=live_session.id,
+        title=live_session.title,
+        status=live_session.status,
+        started_at=live_session.started_at,
+        ended_at=live_session.ended_at,
+        totals=SessionTotals(
+            enters=enters,
+            leaves=totals["leaves"],
+            unique_viewers=people.get("enter", 0),
+            comments=totals["comments"],
+            likes=totals["likes"],
+            gifts=totals["gifts"],
+            gift_fen=totals["gift_fen"],
+            follows=totals["follows"],
+            shares=totals["shares"],
+            clicks=totals["clicks"],
+            cart_adds=totals["cart_adds"],
+            orders=totals["orders"],
+            order_fen=totals["order_fen"],
+            paid_orders=totals["paid_orders"],
+            paid_fen=totals["paid_fen"],
+            refunds=totals["refunds"],
+            refund_fen=totals["refund_fen"],
+            online_peak=max(online_values, default=0),
+            online_average=round(sum(online_values) / len(online_values), 1) if online_values else 0.0,
+            online_source="platform samples" if has_samples else "enters minus leaves",
+            average_watch_seconds=round(watch, 1) if watch is not None else None,
+            # Integer fen: GMV × 1000 / views, rounded half up.
+            gpm_fen=(totals["paid_fen"] * 1000 * 2 + enters) // (2 * enters) if enters else None,
+        ),
+        funnel=funnel,
+        minutes=minute_rows,
+        products=[
+            ProductFigures(
+                sku_code=row.sku_code,
+                product_name=names.get(row.sku_code),
+                clicks=row.clicks,
+                cart_adds=row.cart_adds,
+                orders=row.orders,
+                paid_orders=row.paid_orders,
+                paid_units=row.paid_units,
+                paid_fen=row.paid_fen,
+                refunds=row.refunds,
+                refund_fen=row.refund_fen,
+            )
+            for row in sku_rows
+        ],
+    )
