@@ -334,7 +334,10 @@ class _RoomReader:
     def _map_row(self, file: str, cmd: str, row: _Row, mapper: _Mapper) -> None:
         try:
             result = mapper(row.values)
-        except (_RowError, ValueError, msgspec.ValidationError) as exc:
+        except KeyError as exc:
+            self.broken.append(BrokenLine(file, row.line, f"{cmd}: no column {exc}"))
+            return
+        except (_RowError, ValueError) as exc:  # ValueError covers msgspec.ValidationError
             self.broken.append(BrokenLine(file, row.line, f"{cmd}: {exc}"))
             return
         if isinstance(result, _Unmapped):
