@@ -81,6 +81,14 @@ class LiveSessionRepository(Repository[LiveSession]):
         """The session row alone, without its hosts, shelf and segments (the ingest hot path)."""
         return await self.first(scoped(select(LiveSession), LiveSession, subject).where(LiveSession.id == session_id))
 
+    async def get_by_platform_room(self, subject: Subject, platform: Platform, room_id: str) -> LiveSession | None:
+        statement = (
+            scoped(select(LiveSession), LiveSession, subject)
+            .where(LiveSession.platform == platform, LiveSession.platform_room_id == room_id)
+            .order_by(LiveSession.id)
+        )
+        return await self.first(statement)
+
     async def count_by_status(self, subject: Subject) -> dict[SessionStatus, int]:
         statement = scoped(select(LiveSession.status, func.count(LiveSession.id)), LiveSession, subject).group_by(
             LiveSession.status

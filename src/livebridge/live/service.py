@@ -168,6 +168,12 @@ async def access_session_for_ingest(session: AsyncSession, subject: Subject, ses
     return live_session
 
 
+async def find_session_by_room(session: AsyncSession, subject: Subject, platform: Platform,
+                               room_id: str) -> LiveSession | None:
+    subject.check(Permission.READ)
+    return await LiveSessionRepository(session).get_by_platform_room(subject, platform, room_id)
+
+
 async def do_create_session(
     session: AsyncSession, subject: Subject, payload: SessionCreate, *, is_simulated: bool = False
 ) -> LiveSession:
