@@ -6,17 +6,20 @@ import sys
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from livebridge.text.analyzer import CommentAnalysis, CommentAnalyzer
 from livebridge.text.errors import TextModelError
-from livebridge.text.evaluation import evaluate, failed_goals
-from livebridge.text.training import DEFAULT_SEED, train
+
+if TYPE_CHECKING:
+    from livebridge.text.analyzer import CommentAnalysis
+
+# The commands import the models, training and evaluation modules when they run: those load
+# scikit-learn, which the rest of the ``livebridge`` command line should not wait for.
 
 __all__ = ["app"]
 
@@ -38,9 +41,13 @@ DataDirOption = Annotated[
 def train_command(
     model_dir: ModelDirOption = None,
     data_dir: DataDirOption = None,
-    seed: Annotated[int, typer.Option(help="Seed of every random choice in training.")] = DEFAULT_SEED,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of all random choices (default: a fixed one, kept in the manifest).")
+    ] = None,
 ) -> None:
     """Train the comment models and save them with a manifest."""
+    from livebridge.text.training import train
+
     try:
         with console.status("training comment models…"):
             report = train(model_dir, data_dir, seed)
@@ -62,6 +69,9 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
 ) -> None:
     """Measure the models on the frozen test files and the held-back public data."""
+    from livebridge.text.analyzer import CommentAnalyzer
+    from livebridge.text.evaluation import evaluate
+
     try:
         report = evaluate(CommentAnalyzer.load(model_dir), data_dir)
     except TextModelError as exc:
@@ -78,6 +88,8 @@ def analyze_command(
     full: Annotated[bool, typer.Option("--full", help="Also print intent_confidence and link_number.")] = False,
 ) -> None:
     """Read one comment per line on stdin; write one JSON object per line, in input order."""
+    from livebridge.text.analyzer import CommentAnalyzer
+
     try:
         analyzer = CommentAnalyzer.load(model_dir)
     except TextModelError as exc:
@@ -107,6 +119,8 @@ def _output_record(result: CommentAnalysis, full: bool) -> dict[str, Any]:
 
 
 def _print_report(report: dict[str, Any]) -> None:
+    from livebridge.text.evaluation import failed_goals
+
     intent, aspects, comment = report["intent"], report["aspects"], report["comment_sentiment"]
     aspect_sentiment, reviews = report["aspect_sentiment"], report["review_sentiment"]
     absa, asap = report["absa_aspect_sentiment"], report["asap_price"]

@@ -132,10 +132,14 @@ class PolarityModel:
 
 
 def train(
-    model_dir: Path | str | None = None, data_dir: Path | str | None = None, seed: int = DEFAULT_SEED
+    model_dir: Path | str | None = None, data_dir: Path | str | None = None, seed: int | None = None
 ) -> TrainingReport:
-    """Train every comment model and save them under ``model_dir`` (see ``resolve_model_dir``)."""
+    """Train every comment model and save them under ``model_dir`` (see ``resolve_model_dir``).
+
+    ``seed`` defaults to ``DEFAULT_SEED``.
+    """
     started = time.perf_counter()
+    seed = DEFAULT_SEED if seed is None else seed
     target = resolve_model_dir(model_dir)
     shared = resolve_data_dir(data_dir)
     authored = read_authored_comments("train")
