@@ -274,7 +274,7 @@ def _row_start_test(header: list[str], cmd: str) -> Callable[[str], bool]:
     return lambda line: True  # unknown layout: never join lines
 
 
-_Mapper = Callable[[Mapping[str, str]], "LiveEvent | _Unmapped"]
+_Mapper = Callable[[Mapping[str, str]], LiveEvent | _Unmapped]
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,7 +463,7 @@ class _RoomReader:
         platform_id = next(
             (row[key] for key in ("_content_data_tid", "_content_data_rnd") if row.get(key, "") not in ("", "0")), None
         )
-        uid = row.get("_content_data_uid", "0")
+        uid = row.get("_content_data_uid", "")
         return _build(
             Gift,
             event_id=(
@@ -472,7 +472,7 @@ class _RoomReader:
                 else self._numbered_id("gift", _digest(*_content_values(row)))
             ),
             occurred_at=_occurred_at(row, seconds=_TIMESTAMP),
-            viewer_id=f"bili:{_uid(uid)}" if uid != "0" else None,
+            viewer_id=f"bili:{_uid(uid)}" if uid not in ("", "0") else None,  # anonymous gifts have no sender
             gift_name=row["_content_data_giftName"],
             quantity=int(row["_content_data_num"]),
             value_fen=value_fen,
