@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -96,3 +100,45 @@ async def tenant(database: Database) -> TenantFixture:
 @pytest.fixture
 async def other_tenant(database: Database) -> TenantFixture:
     return await make_tenant(database)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """``uvicorn livebridge.app:create_app`` in a process of its own, on a free loopback port."""
+
+    def __init__(self, database_url: str, var_dir: Path, log_path: Path, **settings: str) -> None:
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "LIVEBRIDGE_DATABASE_URL": database_url, "LIVEBRIDGE_SECRET_KEY": "server-tests",
+               "LIVEBRIDGE_VAR_DIR": str(var_dir), **{f"LIVEBRIDGE_{k.upper()}": v for k, v in settings.items()}}
+        self._log = log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "livebridge.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.port)], env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/login", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start; see {log_path}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = ServerProcess(database_url, tmp_path_factory.mktemp("server-var"),
+                           tmp_path_factory.mktemp("server-log") / "server.log")
+    yield server.base_url
+    server.stop()

@@ -27,7 +27,9 @@ from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
 from livebridge.overview import pages as overview_pages
+from livebridge.realtime.broadcaster import create_broadcaster
 from livebridge.stats import endpoints as stats_endpoints
+from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
 from livebridge.tenancy import pages as tenancy_pages
 from livebridge.web.deps import CSRF_COOKIE, LoginRequired
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await app.state.broadcaster.close()
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(settings)
+    app.state.broadcaster = create_broadcaster(settings.redis_url)
     app.state.secret_key = settings.resolved_secret_key()
 
     @app.middleware("http")
@@ -126,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (overview_pages, tenancy_pages, catalog_pages, live_pages):
+    for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

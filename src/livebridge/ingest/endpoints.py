@@ -6,11 +6,12 @@ import zlib
 from typing import Final
 
 import msgspec
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel
 
 from livebridge.exceptions import BadRequest, PayloadTooLarge
 from livebridge.ingest import service
+from livebridge.realtime.broadcaster import Broadcaster, session_channel
 from livebridge.web.deps import ApiSubject, DbSession
 
 router = APIRouter(tags=["ingest"])
@@ -70,10 +71,17 @@ def split_lines(body: bytes, content_type: str) -> list[tuple[int, bytes]]:
         "(same source and event_id) are counted, never stored twice. See docs/events.md."
     ),
 )
-async def push_events(session_id: int, request: Request, session: DbSession, subject: ApiSubject) -> IngestResultRead:
+async def push_events(
+    session_id: int, request: Request, session: DbSession, subject: ApiSubject, background: BackgroundTasks
+) -> IngestResultRead:
     body = await read_body(request)
     lines = split_lines(body, request.headers.get("content-type", ""))
     result = await service.do_ingest(session, subject, session_id, lines)
+    if result.accepted:
+        # Background tasks run after the transaction has committed: dashboards never see a rollback.
+        broadcaster: Broadcaster = request.app.state.broadcaster
+        channel = session_channel(subject.require_tenant(), session_id)
+        background.add_task(broadcaster.publish, channel, str(result.accepted))
     return IngestResultRead(
         received=result.received,
         accepted=result.accepted,

@@ -104,6 +104,23 @@ class StatsRepository:
         )
         return {str(kind): int(count) for kind, count in (await self.session.execute(statement)).all()}
 
+    async def recent_comments(
+        self, subject: Subject, session_id: int, after_id: int, limit: int
+    ) -> list[tuple[int, datetime, str | None, str]]:
+        """The newest comments after ``after_id``, oldest first."""
+        statement = (
+            scoped(
+                select(LiveEventRow.id, LiveEventRow.occurred_at, LiveEventRow.viewer_key, LiveEventRow.text),
+                LiveEventRow,
+                subject,
+            )
+            .where(LiveEventRow.session_id == session_id, LiveEventRow.type == "comment", LiveEventRow.id > after_id)
+            .order_by(LiveEventRow.id.desc())
+            .limit(limit)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return [(int(i), at, viewer, str(text or "")) for i, at, viewer, text in reversed(rows)]
+
     async def presence_events(self, subject: Subject, session_id: int) -> list[tuple[str, str, datetime]]:
         """(viewer, enter|leave, time) in time order, for watch time."""
         statement = (

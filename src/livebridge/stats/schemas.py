@@ -78,3 +78,10 @@ class SessionStats(BaseModel):
     funnel: list[FunnelStep]
     minutes: list[MinuteFigures]
     products: list[ProductFigures]
+
+
+class CommentItem(BaseModel):
+    id: int
+    occurred_at: datetime
+    viewer: str | None
+    text: str

@@ -15,7 +15,7 @@ from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.stats.repository import StatsRepository
 from livebridge.stats.rollup import second_increments, sku_increments
-from livebridge.stats.schemas import FunnelStep, MinuteFigures, ProductFigures, SessionStats, SessionTotals
+from livebridge.stats.schemas import CommentItem, FunnelStep, MinuteFigures, ProductFigures, SessionStats, SessionTotals
 
 # 进房 → 商品点击 → 加购 → 下单 → 支付, counted in distinct people.
 FUNNEL: Final = (
@@ -162,3 +162,11 @@ async def session_stats(session: AsyncSession, subject: Subject, session_id: int
             for row in sku_rows
         ],
     )
+
+
+async def recent_comments(
+    session: AsyncSession, subject: Subject, session_id: int, *, after_id: int = 0, limit: int = 50
+) -> list[CommentItem]:
+    subject.check(Permission.READ)
+    rows = await StatsRepository(session).recent_comments(subject, session_id, after_id, limit)
+    return [CommentItem(id=i, occurred_at=at, viewer=viewer, text=text) for i, at, viewer, text in rows]

@@ -1,0 +1,84 @@
+"""The live dashboard: a page, and a Server-Sent Events stream that pushes fresh figures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sse_starlette.sse import EventSourceResponse
+
+from livebridge.authz import Subject
+from livebridge.db import Database
+from livebridge.live import service as live_service
+from livebridge.realtime.broadcaster import Broadcaster, session_channel
+from livebridge.stats import service
+from livebridge.web.deps import ConsoleUser, DbSession
+from livebridge.web.templating import render
+
+router = APIRouter()
+MIN_PUSH_INTERVAL: Final = 0.25  # seconds: coalesce bursts of batches into one update
+FEED_SIZE: Final = 50
+
+
+async def _snapshot(database: Database, subject: Subject, session_id: int, after_comment: int) -> dict[str, Any]:
+    async with database.transaction(write=False) as session:
+        live_session = await live_service.access_session(session, subject, session_id)
+        figures = await service.session_stats(session, subject, session_id)
+        comments = await service.recent_comments(session, subject, session_id, after_id=after_comment, limit=FEED_SIZE)
+    return {
+        "stats": figures.model_dump(mode="json"),
+        "segments": [
+            {
+                "product": seg.product.name,
+                "from": seg.started_at.isoformat(),
+                "to": seg.ended_at.isoformat() if seg.ended_at else None,
+            }
+            for seg in live_session.segments
+        ],
+        "comments": [c.model_dump(mode="json") for c in comments],
+        "sent_at": time.time(),
+    }
+
+
+@router.get("/sessions/{session_id}/live", response_class=HTMLResponse)
+async def dashboard_page(request: Request, session_id: int, session: DbSession, identity: ConsoleUser) -> Response:
+    live_session = await live_service.access_session(session, identity.subject, session_id)
+    return render(request, "stats/dashboard.html", {"active": "sessions", "s": live_session})
+
+
+@router.get("/sessions/{session_id}/live/stream")
+async def dashboard_stream(
+    request: Request, session_id: int, session: DbSession, identity: ConsoleUser
+) -> EventSourceResponse:
+    subject = identity.subject
+    await live_service.access_session(session, subject, session_id)  # 404 before the stream starts
+    database: Database = request.app.state.db
+    broadcaster: Broadcaster = request.app.state.broadcaster
+    channel = session_channel(subject.require_tenant(), session_id)
+
+    async def updates() -> AsyncIterator[dict[str, str]]:
+        notifications = broadcaster.subscribe(channel)
+        pending = asyncio.ensure_future(anext(notifications))
+        last_comment = 0
+        try:
+            while True:
+                snapshot = await _snapshot(database, subject, session_id, last_comment)
+                if snapshot["comments"]:
+                    last_comment = snapshot["comments"][-1]["id"]
+                yield {"event": "stats", "data": json.dumps(snapshot, ensure_ascii=False)}
+                await pending  # wait for new events, then let a burst of batches settle
+                await asyncio.sleep(MIN_PUSH_INTERVAL)
+                pending = asyncio.ensure_future(anext(notifications))
+        finally:
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await pending
+            await notifications.aclose()  # type: ignore[attr-defined]
+
+    return EventSourceResponse(updates(), ping=15)
