@@ -60,12 +60,16 @@ def test_unreadable_manifest(model_copy: Path) -> None:
         CommentAnalyzer.load(model_copy)
 
 
-def test_manifest_of_another_layout(model_copy: Path) -> None:
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("aspects", ["size", "colour"]), ("cue_fingerprint", "0000"), ("format_version", 0), ("hash_features", 1024)],
+)
+def test_models_built_for_another_layout_are_refused(model_copy: Path, key: str, value: object) -> None:
     path = model_copy / "text" / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["aspects"] = manifest["aspects"][:-1]
+    manifest[key] = value
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(ModelCorruptError, match="aspects"):
+    with pytest.raises(ModelCorruptError, match=key):
         CommentAnalyzer.load(model_copy)
 
 

@@ -12,6 +12,7 @@ The patterns work on the output of ``normalize`` (simplified, lower case, half-w
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Final
@@ -21,7 +22,7 @@ import numpy.typing as npt
 
 from livebridge.text.labels import ASPECTS, Aspect
 
-__all__ = ["CUE_NAMES", "cue_matrix"]
+__all__ = ["CUE_FINGERPRINT", "CUE_NAMES", "cue_matrix"]
 
 ASPECT_CUES: Final[dict[Aspect, str]] = {
     "size": (
@@ -116,6 +117,10 @@ CUE_NAMES: Final[tuple[str, ...]] = (
     *(f"intent:{name}" for name in INTENT_CUES),
     "link_number",
 )
+# Recorded in the model manifest: a model trained with other patterns is refused, not misread.
+CUE_FINGERPRINT: Final = hashlib.sha256(
+    "\n".join([*ASPECT_CUES.values(), *INTENT_CUES.values()]).encode()
+).hexdigest()[:16]
 # MULTILINE: a batch is scanned as one text, one comment per line (normalised text has no line
 # breaks, and no pattern crosses one: they use " " for a space, never \s).
 _PATTERNS: Final = tuple(

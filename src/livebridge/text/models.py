@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from livebridge.text.cues import CUE_NAMES, cue_matrix
+from livebridge.text.cues import CUE_FINGERPRINT, CUE_NAMES, cue_matrix
 from livebridge.text.datasets import file_sha256
 from livebridge.text.errors import ModelCorruptError, ModelMissingError
 from livebridge.text.features import HASH_FEATURES, NGRAM_RANGE, char_ngrams, inverse_row_norms
@@ -217,6 +217,7 @@ def _layout() -> dict[str, Any]:
         "aspects": list(ASPECTS),
         "sentiments": list(SENTIMENTS),
         "cues": list(CUE_NAMES),
+        "cue_fingerprint": CUE_FINGERPRINT,
     }
 
 
