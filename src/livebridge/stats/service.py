@@ -51,7 +51,12 @@ async def record_stored_events(
 
 
 def _average_watch_seconds(presence: list[tuple[str, str, datetime]], until: datetime) -> float | None:
-    """Pair each enter with the viewer's next leave; a stay still open ends at ``until``."""
+    """Pair each enter with the viewer's next leave; a stay still open ends at ``until``.
+
+    Without any leave event (some platforms do not report leaving) there is no watch time to tell.
+    """
+    if not any(kind == "leave" for _, kind, _ in presence):
+        return None
     entered: dict[str, datetime] = {}
     stays: list[float] = []
     for viewer, kind, at in presence:

@@ -18,7 +18,7 @@
       { xAxis: s.to ? timeOf(s.to).slice(0, 5) : minutes[minutes.length - 1] }]);
     chart.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [labels.online, labels.comments, labels.gmv] },
+      legend: { top: 0, data: [labels.online, labels.comments, labels.gmv] },
       grid: { left: 50, right: 60, top: 40, bottom: 30 },
       xAxis: { type: "category", data: minutes },
       yAxis: [{ type: "value", name: "" }, { type: "value", name: "¥", position: "right" }],
