@@ -336,9 +336,12 @@ class _Builder:
         self._draw_rates()
 
         first = self._first_visits()
-        first_orders = self._shop(first)
         again = self._returning_visits(first)
-        again_orders = self._shop(again)
+        click_scale = self._click_scale(_Visits.concat(first, again))
+        left_before_shopping = first.leave.copy()
+        first_orders = self._shop(first, click_scale)
+        again = self._after_shopping(again, first.leave - left_before_shopping)
+        again_orders = self._shop(again, click_scale)
         visits = _Visits.concat(first, again)
         self.orders = self._emit_orders(_Orders.concat(first_orders, again_orders).by_creation())
         self.rows.add(_Kind.ENTER, visits.enter, visits.viewer)
@@ -429,7 +432,7 @@ class _Builder:
         return _Visits(np.arange(viewers, dtype=np.int64), enter, leave)
 
     def _returning_visits(self, first: _Visits) -> _Visits:
-        """Some viewers come back once, after their first visit (including any shopping) is over."""
+        """Some viewers come back once, a while after their first visit."""
         audience = self.scenario.audience
         chosen = (self.rng.random(first.size) < audience.returning_share) & (first.leave < self.duration - 60.0)
         enter = first.leave[chosen] + 1.0 + self._lognormal(audience.return_gap_median_s, 0.8, int(chosen.sum()))
@@ -438,12 +441,23 @@ class _Builder:
         leave = np.minimum(enter + self._dwell(enter.size), self.duration)
         return _Visits(first.viewer[chosen][kept], enter, leave)
 
+    def _after_shopping(self, again: _Visits, first_visit_extension: Floats) -> _Visits:
+        """Returning visits moved later by as much as shopping lengthened the viewer's first visit."""
+        shift = first_visit_extension[again.viewer]  # a viewer's index is that of their first visit
+        enter = again.enter + shift
+        kept = enter < self.duration - 10.0
+        return _Visits(again.viewer[kept], enter[kept], np.minimum(again.leave + shift, self.duration)[kept])
+
     # -- the funnel -----------------------------------------------------------------------------
 
-    def _click_scale(self, exposure: Floats) -> float:
-        """The click intensity scale at which the expected share of clicking visits is the target."""
-        target = self.click_through
-        if target <= 0.0 or exposure.size == 0:
+    def _click_scale(self, visits: _Visits) -> float:
+        """The click intensity scale at which the expected share of viewers who click is the target.
+
+        Visits rarely click twice for one viewer, so viewers × rate ≈ Σ over visits of P(click).
+        """
+        exposure = self.click_clock.exposure(visits.enter, visits.leave)
+        target = min(1.0, self.click_through * self.scenario.audience.viewers / visits.size)
+        if target <= 0.0:
             return 0.0
         low, high = 0.0, 1e-3
         while np.mean(1.0 - np.exp(-high * exposure)) < target and high < 1e6:
@@ -453,11 +467,10 @@ class _Builder:
             low, high = (middle, high) if np.mean(1.0 - np.exp(-middle * exposure)) < target else (low, middle)
         return (low + high) / 2.0
 
-    def _shop(self, visits: _Visits) -> _Orders:
+    def _shop(self, visits: _Visits, click_scale: float) -> _Orders:
         """Clicks, cart adds and orders of these visits; buyers' visits last until they have paid."""
         rng, funnel = self.rng, self.scenario.funnel
-        exposure = self.click_clock.exposure(visits.enter, visits.leave)
-        counts = rng.poisson(self._click_scale(exposure) * exposure)
+        counts = rng.poisson(click_scale * self.click_clock.exposure(visits.enter, visits.leave))
         owner, times = self.click_clock.draw_within(rng, visits.enter, visits.leave, counts)
         explained = self._explained_at(times)
         on_explained = (explained > 0) & (rng.random(times.size) < funnel.explained_click_share)
@@ -513,7 +526,9 @@ class _Builder:
         """Comments of the visits and of paying buyers; returns the number of distinct commenters."""
         rng, engagement = self.rng, self.scenario.engagement
         interest = 1.0 - np.exp(-(visits.leave - visits.enter) / _COMMENT_FULL_INTEREST_S)
-        chance = np.minimum(1.0, engagement.commenter_share * interest / interest.mean())
+        # Per visit, so that viewers × share ≈ Σ over visits of P(comment), as for clicks.
+        per_visit = engagement.commenter_share * self.scenario.audience.viewers / visits.size
+        chance = np.minimum(1.0, per_visit * interest / interest.mean())
         commenting = rng.random(visits.size) < chance
         chattiness = self._lognormal(engagement.comments_per_commenter_hour / 3600.0, engagement.chattiness_sigma,
                                      self.scenario.audience.viewers)
