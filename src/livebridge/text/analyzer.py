@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import numpy.typing as npt
-
 from livebridge.text.features import mention_clause, split_clauses
 from livebridge.text.labels import ASPECTS, MODEL_INTENTS, SENTIMENTS, UNKNOWN_INTENT, Aspect, Intent, Sentiment
 from livebridge.text.models import CommentModels, ModelScores, resolve_model_dir
@@ -117,15 +114,17 @@ class CommentAnalyzer:
 
     def _analyze_normalized(self, normalized: list[str]) -> list[CommentAnalysis]:
         scores = self._models.scores(normalized)
-        intent_indices = scores.intent_probabilities.argmax(axis=1)
-        detected = scores.aspect_probabilities >= self._models.aspect_thresholds
+        intent_indices = scores.intent_probabilities.argmax(axis=1).tolist()
+        confidences = scores.intent_probabilities.max(axis=1).tolist()
+        detected = (scores.aspect_probabilities >= self._models.aspect_thresholds).tolist()
+        aspect_columns = [[column for column, hit in enumerate(row) if hit] for row in detected]
         sentiments = _sentiments(scores)
-        aspect_sentiments = self._aspect_sentiments(normalized, detected, sentiments)
+        aspect_sentiments = self._aspect_sentiments(normalized, aspect_columns, sentiments)
         return [
             CommentAnalysis(
                 intent=MODEL_INTENTS[intent_indices[row]],
-                intent_confidence=round(float(scores.intent_probabilities[row, intent_indices[row]]), 4),
-                aspects=tuple(ASPECTS[column] for column in np.flatnonzero(detected[row])),
+                intent_confidence=round(confidences[row], 4),
+                aspects=tuple(ASPECTS[column] for column in aspect_columns[row]),
                 sentiment=sentiments[row],
                 aspect_sentiments=aspect_sentiments[row],
                 normalized=normalized[row],
@@ -135,33 +134,32 @@ class CommentAnalyzer:
         ]
 
     def _aspect_sentiments(
-        self, normalized: list[str], detected: npt.NDArray[np.bool_], sentiments: list[Sentiment]
+        self, normalized: list[str], aspect_columns: list[list[int]], sentiments: list[Sentiment]
     ) -> list[dict[Aspect, Sentiment]]:
         """Each detected aspect's sentiment: the comment's, or that of the clause naming it best."""
         result: list[dict[Aspect, Sentiment]] = [
-            {ASPECTS[column]: sentiments[row] for column in np.flatnonzero(detected[row])}
-            for row in range(len(normalized))
+            {ASPECTS[column]: sentiment for column in columns}
+            for columns, sentiment in zip(aspect_columns, sentiments, strict=True)
         ]
         clauses_of: dict[int, list[str]] = {}
         for row, text in enumerate(normalized):
-            if detected[row].any():
+            if aspect_columns[row]:
                 clauses = split_clauses(text)
                 if len(clauses) > 1:
                     clauses_of[row] = clauses
         if not clauses_of:
             return result
-        flat_clauses = [clause for clauses in clauses_of.values() for clause in clauses]
-        clause_scores = self._models.scores(flat_clauses)
+        clause_scores = self._models.scores([clause for clauses in clauses_of.values() for clause in clauses])
         clause_sentiments = _sentiments(clause_scores)
         start = 0
         for row, clauses in clauses_of.items():
             block = slice(start, start + len(clauses))
             start = block.stop
-            for column in np.flatnonzero(detected[row]):
+            for column in aspect_columns[row]:
                 best = block.start + int(clause_scores.aspect_probabilities[block, column].argmax())
                 result[row][ASPECTS[column]] = clause_sentiments[best]
         return result
 
 
 def _sentiments(scores: ModelScores) -> list[Sentiment]:
-    return [SENTIMENTS[index] for index in scores.sentiment_probabilities.argmax(axis=1)]
+    return [SENTIMENTS[index] for index in scores.sentiment_probabilities.argmax(axis=1).tolist()]
