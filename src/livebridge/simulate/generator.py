@@ -282,29 +282,23 @@ class Simulation:
             scenario.schedule if scenario.schedule is not None
             else plan_schedule(scenario.shelf, scenario.duration_s, scenario.seed)
         )
-        builder = _Builder(scenario, self.schedule, f"sim-{self.run_key}-")
+        self._id_prefix = f"sim-{self.run_key}-"
+        builder = _Builder(scenario, self.schedule, self._id_prefix)
         self.figures = builder.figures
         self._columns = builder.rows.sorted_columns()
         self._builders = builder.event_builders()
         kinds, payloads = self._columns[1], self._columns[3]
         self.comment_labels: Mapping[str, CommentLabel] = {
-            self._event_id(seq): builder.comment_labels[payloads[seq]]
+            f"{self._id_prefix}{seq}": builder.comment_labels[payloads[seq]]
             for seq, kind in enumerate(kinds) if kind == _Kind.COMMENT
         }
 
     def __len__(self) -> int:
         return len(self._columns[0])
 
-    def __iter__(self) -> Iterator[LiveEvent]:
-        return self.events()
-
-    def _event_id(self, seq: int) -> str:
-        return f"sim-{self.run_key}-{seq}"
-
     def events(self) -> Iterator[LiveEvent]:
-        start = self.scenario.start
-        builders = self._builders
-        prefix = f"sim-{self.run_key}-"
+        """Built on the fly, so a long session streams without holding every event in memory."""
+        start, builders, prefix = self.scenario.start, self._builders, self._id_prefix
         for seq, (ms, kind, viewer, payload) in enumerate(zip(*self._columns, strict=True)):
             yield builders[kind](f"{prefix}{seq}", start + timedelta(milliseconds=ms), viewer, payload)
 
@@ -324,7 +318,7 @@ class _Builder:
     def __init__(self, scenario: Scenario, schedule: tuple[ExplainSlot, ...], id_prefix: str) -> None:
         self.scenario = scenario
         self.id_prefix = id_prefix
-        self.rng = np.random.default_rng([scenario.seed, 0x11FE])
+        self.rng = np.random.default_rng(scenario.seed)
         self.rows = _Rows()
         self.comment_labels: list[CommentLabel] = []
         self.comment_texts: list[str] = []

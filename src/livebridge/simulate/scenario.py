@@ -223,6 +223,8 @@ class Scenario:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
             raise ValueError("start must carry a time zone")
+        if self.seed < 0:
+            raise ValueError("seed must not be negative")
         if self.duration < timedelta(seconds=10):
             raise ValueError("duration must be at least 10 seconds")
         if not self.shelf:
