@@ -78,6 +78,13 @@ def test_posting_is_refused_without_a_session_or_key(monkeypatch: pytest.MonkeyP
     assert "--api-key" in stderr
 
 
+def test_out_and_url_exclude_each_other(tmp_path: Path) -> None:
+    code, _, stderr = run(*SMALL, "--url", "http://127.0.0.1:9", "--session-id", "1", "--api-key", "k",
+                          "-o", str(tmp_path / "x.ndjson"))
+    assert code == 2
+    assert "--url" in stderr
+
+
 def test_a_refused_key_fails_the_command(ingest_server: str) -> None:
     code, _, stderr = run(*SMALL, "--url", ingest_server, "--session-id", "12", "--api-key", "wrong")
     assert code == 1

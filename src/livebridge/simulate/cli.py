@@ -93,6 +93,8 @@ def run_command(
     duration = timedelta(minutes=minutes)
     target: PostTarget | None = None
     if url is not None:
+        if out is not None:
+            raise typer.BadParameter("--out writes a file, --url posts: give one of them")
         if session_id is None or api_key is None:
             raise typer.BadParameter("posting needs --session-id and --api-key (or LIVEBRIDGE_API_KEY)")
         target = PostTarget(base_url=url, session_id=session_id, api_key=api_key)

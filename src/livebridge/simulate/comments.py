@@ -141,18 +141,11 @@ class CommentWriter:
         raise KeyError(slot)
 
     def _link_reference(self, number: int) -> str:
-        form = self._rng.randrange(6)
-        if form == 0:
-            return f"{number}号链接"
-        if form == 1:
-            return f"{number}号"
-        if form == 2:
-            return f"链接{number}"
-        if form == 3:
-            return f"{_chinese_number(number)}号链接"
-        if form == 4:
-            return f"{number}号宝贝"
-        return f"{number}号 "
+        """The ways viewers write a link number; 3号链接 is the most common."""
+        return self._rng.choice((
+            f"{number}号链接", f"{number}号链接", f"{number}号", f"链接{number}", f"{_chinese_number(number)}号链接",
+            f"{number}号宝贝",
+        ))
 
     def _decorate(self, text: str, intent: Intent) -> str:
         """Punctuation, a form of address and emoji that fit the mood; spam comes bare."""

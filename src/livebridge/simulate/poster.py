@@ -67,7 +67,7 @@ class PostOptions:
         if self.speed is not None and self.speed <= 0:
             raise ValueError("speed must be positive (or None for as fast as possible)")
         if self.max_retries < 0 or self.retry_backoff_s < 0 or self.flush_interval_s <= 0:
-            raise ValueError("retries, backoff and flush interval must not be negative")
+            raise ValueError("max_retries and retry_backoff_s must not be negative, flush_interval_s must be positive")
 
 
 @dataclass(frozen=True, slots=True)
