@@ -73,7 +73,7 @@ class CommentAnalyzer:
     """Understands Chinese live-room comments with the trained ``CommentModels``.
 
     Build one with ``CommentAnalyzer.load()`` (reads ``$LIVEBRIDGE_MODEL_DIR`` or ./var/models)
-    and share it: it holds no per-call state, so one instance serves every thread.
+    and share it: it is read-only after loading, so one instance serves every caller and thread.
     """
 
     def __init__(self, models: CommentModels) -> None:
@@ -102,7 +102,7 @@ class CommentAnalyzer:
         ]
 
     def polarity_batch(self, texts: Sequence[str | bytes]) -> list[Polarity]:
-        """Positive or negative, without the neutral gate: for texts known to take a side (reviews)."""
+        """Positive or negative (the polarity model alone): for texts known to take a side, such as reviews."""
         scores = self._models.scores([normalize(text) for text in texts])
         return ["positive" if value > 0 else "negative" for value in scores.polarity]
 

@@ -10,7 +10,8 @@
   to check the price aspect out of domain (never trained on).
 
 The shared data sets have no test split we may use, so each is split once by a salted hash of its
-text: a row is held back when ``sha256(HOLDOUT_SALT + ":" + text)`` falls in the lowest fifth.
+text: a row is held back when the first 8 bytes of ``sha256(HOLDOUT_SALT + ":" + text)``, read as
+a big-endian integer, are 0 modulo 5.
 The rule never changes, does not depend on row order, and puts repeated texts on the same side;
 training never reads a held-back row.
 """
@@ -39,6 +40,7 @@ __all__ = [
     "AspectMention",
     "AuthoredComment",
     "LabelledReview",
+    "authored_corpus_file",
     "file_sha256",
     "is_held_out",
     "read_absa_mentions",
@@ -46,6 +48,7 @@ __all__ = [
     "read_authored_comments",
     "read_online_shopping_reviews",
     "resolve_data_dir",
+    "training_files",
 ]
 
 DATA_DIR_ENV: Final = "LIVEBRIDGE_SHARED_DATA_DIR"

@@ -4,15 +4,15 @@ All models are linear over the same features (``features.char_ngrams`` plus ``cu
 so their character weights live side by side in one sparse matrix and one sparse product scores
 every model at once. Columns of that matrix:
 
-* ``INTENTS``: multinomial logistic regression over the seven model intents;
-* ``ASPECTS``: one binary logistic regression per aspect;
-* ``SENTIMENT``: multinomial logistic regression over positive / neutral / negative;
+* ``INTENT_COLUMNS``: multinomial logistic regression over the seven model intents;
+* ``ASPECT_COLUMNS``: one binary logistic regression per aspect;
+* ``SENTIMENT_COLUMNS``: multinomial logistic regression over positive / neutral / negative;
 * ``POLARITY_WEIGHT`` and ``POLARITY_NORM``: an NB-SVM (Wang & Manning 2012) positive-vs-negative
   model trained on public reviews. Its features are the binary n-grams scaled by their
   naive-Bayes log-count ratio ``r`` and L2-normalised, so its score is ``x·(r∘w) / sqrt(x·r²) + b``
   for a binary row ``x``. It rates reviews on its own, and its score is a feature of the intent
   and sentiment models: complaint and praise, positive and negative differ mostly in polarity,
-  which 50k reviews teach better than a few thousand comments. Trained without the authored
+  which 40k reviews teach better than a few thousand comments. Trained without the authored
   comments, its score on them is as honest in training as in use.
 
 The linear models read the binary n-grams L2-normalised, the cue columns and (intent and
@@ -20,7 +20,9 @@ sentiment) the polarity score, weighted by ``polarity_feature_weights``.
 
 On disk (``<model dir>/text/``): ``weights.npz`` (arrays only, loaded without pickle) and
 ``manifest.json`` (format, label sets, cue names, seed, training-data hashes, the weights' SHA-256).
-The manifest is written last, so a folder without one holds no usable model.
+The manifest is written last, so a folder without one holds no usable model. Bump
+``FORMAT_VERSION`` when normalisation or the features change in a way the layout in the manifest
+does not show, so that older models are refused instead of misread.
 """
 
 from __future__ import annotations
@@ -61,9 +63,9 @@ SUBDIRECTORY: Final = "text"
 MANIFEST_FILE: Final = "manifest.json"
 WEIGHTS_FILE: Final = "weights.npz"
 
-INTENTS: Final = slice(0, len(MODEL_INTENTS))
-ASPECTS_COLUMNS: Final = slice(INTENTS.stop, INTENTS.stop + len(ASPECTS))
-SENTIMENT_COLUMNS: Final = slice(ASPECTS_COLUMNS.stop, ASPECTS_COLUMNS.stop + len(SENTIMENTS))
+INTENT_COLUMNS: Final = slice(0, len(MODEL_INTENTS))
+ASPECT_COLUMNS: Final = slice(INTENT_COLUMNS.stop, INTENT_COLUMNS.stop + len(ASPECTS))
+SENTIMENT_COLUMNS: Final = slice(ASPECT_COLUMNS.stop, ASPECT_COLUMNS.stop + len(SENTIMENTS))
 LINEAR_COLUMNS: Final = SENTIMENT_COLUMNS.stop
 POLARITY_WEIGHT: Final = LINEAR_COLUMNS
 POLARITY_NORM: Final = LINEAR_COLUMNS + 1
@@ -113,8 +115,8 @@ class CommentModels:
             + self.bias[:LINEAR_COLUMNS]
         )
         return ModelScores(
-            intent_probabilities=_softmax(linear[:, INTENTS]),
-            aspect_probabilities=_sigmoid(linear[:, ASPECTS_COLUMNS]),
+            intent_probabilities=_softmax(linear[:, INTENT_COLUMNS]),
+            aspect_probabilities=_sigmoid(linear[:, ASPECT_COLUMNS]),
             sentiment_probabilities=_softmax(linear[:, SENTIMENT_COLUMNS]),
             polarity=polarity.astype(np.float32),
             link_numbers=link_numbers,

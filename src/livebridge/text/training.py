@@ -48,8 +48,8 @@ from livebridge.text.labels import ASPECTS, MODEL_INTENTS, SENTIMENTS
 from livebridge.text.linking import find_link_number
 from livebridge.text.models import (
     ALL_COLUMNS,
-    ASPECTS_COLUMNS,
-    INTENTS,
+    ASPECT_COLUMNS,
+    INTENT_COLUMNS,
     LINEAR_COLUMNS,
     POLARITY_BIAS,
     POLARITY_NORM,
@@ -188,7 +188,7 @@ def train(
             "package_version": _package_version(),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "seed": seed,
-            "holdout_rule": f"a row is held back when sha256('{HOLDOUT_SALT}:' + text) mod 5 == 0",
+            "holdout_rule": f"held back when int.from_bytes(sha256('{HOLDOUT_SALT}:' + text)[:8], 'big') % 5 == 0",
             "training_data": {
                 path.name: {"sha256": file_sha256(path), "bytes": path.stat().st_size}
                 for path in training_files(shared)
@@ -306,8 +306,8 @@ def assemble(
             values.append(weights[nonzero, offset])
 
     linear_parts = [
-        (intents, INTENTS.start),
-        *((model, ASPECTS_COLUMNS.start + index) for index, model in enumerate(aspects)),
+        (intents, INTENT_COLUMNS.start),
+        *((model, ASPECT_COLUMNS.start + index) for index, model in enumerate(aspects)),
         (sentiment, SENTIMENT_COLUMNS.start),
     ]
     for model, first in linear_parts:
