@@ -63,7 +63,7 @@ def _error_code(exc: msgspec.MsgspecError) -> str:
     return "invalid_field"
 
 
-def _row(event: LiveEvent, tenant_id: int, session_id: int, received_at: datetime) -> dict[str, Any]:
+def event_row(event: LiveEvent, tenant_id: int, session_id: int, received_at: datetime) -> dict[str, Any]:
     return {
         "tenant_id": tenant_id,
         "session_id": session_id,
@@ -119,7 +119,7 @@ async def do_ingest(
     unique: dict[tuple[str, str], LiveEvent] = {}
     for event in events:
         unique.setdefault((event.source, event.event_id), event)
-    rows = [_row(e, live_session.tenant_id, live_session.id, now) for e in unique.values()]
+    rows = [event_row(e, live_session.tenant_id, live_session.id, now) for e in unique.values()]
     stored = await EventRepository(session).insert_new(rows)
     await stats_service.record_stored_events(
         session, live_session.tenant_id, live_session.id,

@@ -1,0 +1,377 @@
+"""Ingest benchmark: events/s through the HTTP batch API against the storage engine's own bulk insert.
+
+    .venv/bin/python bench/ingest.py [--events 100000] [--postgres postgresql+asyncpg://…]
+
+For each engine (SQLite; PostgreSQL when a URL is given or LIVEBRIDGE_TEST_POSTGRES_URL is set) it
+builds a fresh database, generates realistic events with the simulator, then measures in one run:
+  raw     the engine's own bulk insert of the same rows into the same table (sqlite3 executemany in
+          one transaction / asyncpg COPY), the limit of the machine;
+  api×N   POST /api/v1/sessions/{id}/events with batches of 1,000 NDJSON events, N server processes;
+and prints events/s and the ratio api/raw. Then, at 5,000 events/s sustained for 10 s, the delay
+from a batch's acknowledgement to the live dashboard (SSE) showing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+from alembic import command as alembic_command
+
+from livebridge.authz import Permission, Subject, command_line_subject
+from livebridge.cli import alembic_config
+from livebridge.config import Settings
+from livebridge.db import Database
+from livebridge.ingest.schemas import decode_event, encode
+from livebridge.ingest.service import event_row
+from livebridge.live import service as live_service
+from livebridge.live.schemas import SessionCreate
+from livebridge.models import ApiKeyRole, Platform
+from livebridge.simulate.generator import generate_events
+from livebridge.simulate.scenario import AudienceModel, Scenario, example_shelf
+from livebridge.tenancy import service as tenancy_service
+from livebridge.tenancy.schemas import ApiKeyCreate, TenantCreate
+
+BATCH = 1_000
+PASSWORD = "bench-password"
+
+
+@dataclass
+class Target:
+    tenant_id: int
+    session_id: int
+    api_key: str
+    owner_email: str
+
+
+def realistic_lines(count: int, namespace: str) -> list[bytes]:
+    """Simulated events of a busy 2-hour session (simulator defaults, 60k viewers), as NDJSON lines."""
+    scenario = Scenario(
+        start=datetime.now(UTC) - timedelta(hours=3),
+        duration=timedelta(hours=2),
+        shelf=example_shelf(),
+        audience=AudienceModel(viewers=60_000),
+        seed=1,
+        id_namespace=namespace,
+    )
+    lines: list[bytes] = []
+    for event in generate_events(scenario):
+        lines.append(encode(event))
+        if len(lines) == count:
+            break
+    return lines
+
+
+async def make_target(database: Database) -> Target:
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    async with database.transaction() as session:
+        tenant = await tenancy_service.do_create_tenant(
+            session,
+            command_line_subject(),
+            TenantCreate(
+                slug=slug, name=slug, owner_email=f"owner@{slug}.bench", owner_name="bench", owner_password=PASSWORD
+            ),
+        )
+        subject = Subject(display_name="bench", tenant_id=tenant.id, permissions=frozenset(Permission))
+        key = await tenancy_service.do_create_api_key(
+            session, subject, ApiKeyCreate(name="bench", role=ApiKeyRole.INGEST)
+        )
+        live = await live_service.do_create_session(
+            session,
+            subject,
+            SessionCreate(title="bench", platform=Platform.DOUYIN, scheduled_start_at=datetime.now(UTC)),
+        )
+    return Target(tenant.id, live.id, key.key, f"owner@{slug}.bench")
+
+
+def raw_rows(lines: list[bytes], target: Target) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [event_row(decode_event(line), target.tenant_id, target.session_id, now) for line in lines]
+
+
+def raw_sqlite(path: Path, rows: list[dict[str, Any]]) -> float:
+    columns = list(rows[0])
+
+    def cell(value: Any) -> Any:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+
+    values = [tuple(cell(row[c]) for c in columns) for row in rows]
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    connection.execute("BEGIN")
+    connection.executemany(
+        f"INSERT INTO live_events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
+    )
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return len(rows) / elapsed
+
+
+async def raw_postgres(url: str, rows: list[dict[str, Any]]) -> float:
+    columns = list(rows[0])
+    records = [tuple(row[c] for c in columns) for row in rows]
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    started = time.perf_counter()
+    await connection.copy_records_to_table("live_events", records=records, columns=columns)
+    elapsed = time.perf_counter() - started
+    await connection.close()
+    return len(rows) / elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, database_url: str, workers: int, var_dir: Path) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        env = {
+            **os.environ,
+            "LIVEBRIDGE_DATABASE_URL": database_url,
+            "LIVEBRIDGE_SECRET_KEY": "bench",
+            "LIVEBRIDGE_VAR_DIR": str(var_dir),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "livebridge.app:create_app",
+                "--factory",
+                "--port",
+                self.url.rsplit(":", 1)[1],
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+        )
+        for _ in range(150):
+            try:
+                if httpx.get(f"{self.url}/login", timeout=1).status_code == 200:
+                    time.sleep(0.5 * workers)  # let every worker finish starting
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+async def post_all(url: str, target: Target, lines: list[bytes], concurrency: int) -> float:
+    batches = [b"\n".join(lines[i : i + BATCH]) for i in range(0, len(lines), BATCH)]
+    headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/x-ndjson"}
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for batch in batches:
+        queue.put_nowait(batch)
+    accepted = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal accepted
+        while not queue.empty():
+            body = queue.get_nowait()
+            response = await client.post(f"/api/v1/sessions/{target.session_id}/events", content=body, headers=headers)
+            response.raise_for_status()
+            accepted += response.json()["accepted"]
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    assert accepted == len(lines), f"accepted {accepted} of {len(lines)}"
+    return len(lines) / elapsed
+
+
+def dashboard_latency(url: str, target: Target, lines: list[bytes], rate: int, seconds: int) -> list[float]:
+    """Post ``rate`` events/s for ``seconds``; per batch, the delay from its 200 to the SSE snapshot counting it."""
+    client = httpx.Client(base_url=url, timeout=30)
+    client.get("/login")
+    client.post(
+        "/login", data={"email": target.owner_email, "password": PASSWORD, "csrf_token": client.cookies["lb_csrf"]}
+    )
+    seen: list[tuple[float, int]] = []  # (arrival, events counted)
+    ready = threading.Event()
+    stop = threading.Event()
+
+    def listen() -> None:
+        with client.stream("GET", f"/sessions/{target.session_id}/live/stream", timeout=None) as response:
+            event = None
+            for line in response.iter_lines():
+                if stop.is_set():
+                    return
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event == "stats":
+                    totals = orjson.loads(line.split(":", 1)[1])["stats"]["totals"]
+                    counted = sum(
+                        totals[k]
+                        for k in (
+                            "enters",
+                            "leaves",
+                            "comments",
+                            "clicks",
+                            "cart_adds",
+                            "orders",
+                            "paid_orders",
+                            "refunds",
+                            "follows",
+                            "shares",
+                            "gifts",
+                        )
+                    )
+                    seen.append((time.monotonic(), counted))
+                    ready.set()
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    ready.wait(10)
+    baseline = seen[-1][1]
+    headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/x-ndjson"}
+    acknowledgements: list[tuple[float, int]] = []  # (ack time, counted events expected after it)
+    counted_types = (
+        b'"enter"',
+        b'"leave"',
+        b'"comment"',
+        b'"product_click"',
+        b'"cart_add"',
+        b'"order_created"',
+        b'"order_paid"',
+        b'"order_refunded"',
+        b'"follow"',
+        b'"share"',
+        b'"gift"',
+    )
+    expected = baseline
+    per_batch = rate // 5  # five batches a second
+    started = time.monotonic()
+    with httpx.Client(base_url=url, timeout=30) as poster:
+        for index in range(seconds * 5):
+            batch = lines[index * per_batch : (index + 1) * per_batch]
+            expected += sum(1 for line in batch if any(t in line[:40] for t in counted_types))
+            response = poster.post(
+                f"/api/v1/sessions/{target.session_id}/events", content=b"\n".join(batch), headers=headers
+            )
+            response.raise_for_status()
+            acknowledgements.append((time.monotonic(), expected))
+            pause = started + (index + 1) * 0.2 - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+    time.sleep(2)
+    stop.set()
+    client.close()
+    delays = []
+    for acked_at, needed in acknowledgements:
+        arrival = next((at for at, counted in seen if counted >= needed), None)
+        delays.append(float("inf") if arrival is None else max(0.0, arrival - acked_at))
+    return delays
+
+
+def fresh_postgres(url: str) -> str:
+    name = f"lbbench_{uuid.uuid4().hex[:8]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.close()
+
+    asyncio.run(create())
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def run_engine(label: str, database_url: str, count: int, work_dir: Path) -> dict[str, Any]:
+    alembic_command.upgrade(alembic_config(database_url), "head")
+    settings = Settings(database_url=database_url, var_dir=work_dir, secret_key="bench")
+    raw_target, api_targets, latency_target = asyncio.run(_targets(settings, 4))
+    print(f"\n[{label}] generating {count:,} simulated events…", flush=True)
+    lines = realistic_lines(count, "bench-raw")
+    rows = raw_rows(lines, raw_target)
+    if label == "SQLite":
+        raw = raw_sqlite(Path(database_url.split(":///", 1)[1]), rows)
+    else:
+        raw = asyncio.run(raw_postgres(database_url, rows))
+    results: dict[str, Any] = {"raw": raw}
+    for workers, target in zip((1, 2), api_targets, strict=False):
+        api_lines = realistic_lines(count, f"bench-api{workers}")
+        server = Server(database_url, workers, work_dir)
+        try:
+            results[f"api{workers}"] = asyncio.run(post_all(server.url, target, api_lines, concurrency=2 * workers))
+        finally:
+            server.stop()
+    server = Server(database_url, 1, work_dir)
+    try:
+        delays = dashboard_latency(server.url, latency_target, realistic_lines(50_000, "bench-live"), 5_000, 10)
+    finally:
+        server.stop()
+    results["latency"] = delays
+    return results
+
+
+async def _targets(settings: Settings, count: int) -> tuple[Target, list[Target], Target]:
+    database = Database(settings)
+    try:
+        targets = [await make_target(database) for _ in range(count)]
+    finally:
+        await database.dispose()
+    return targets[0], targets[1:3], targets[3]
+
+
+def report(label: str, results: dict[str, Any]) -> None:
+    raw = results["raw"]
+    print(f"\n{label}: events/s (batches of {BATCH:,}, realistic simulated events)")
+    print(f"  {'path':<34}{'events/s':>12}{'vs raw':>10}")
+    print(f"  {'raw engine bulk insert':<34}{raw:>12,.0f}{'1.00':>10}")
+    for workers in (1, 2):
+        rate = results[f"api{workers}"]
+        print(f"  {f'HTTP batch API, {workers} process(es)':<34}{rate:>12,.0f}{rate / raw:>10.2f}")
+    delays = sorted(results["latency"])
+    p95 = delays[int(len(delays) * 0.95) - 1]
+    print(
+        f"  dashboard at 5,000 events/s for 10 s: ack → SSE figures p50 {statistics.median(delays) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, max {delays[-1] * 1000:.0f} ms ({len(delays)} batches)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--postgres", default=os.environ.get("LIVEBRIDGE_TEST_POSTGRES_URL"))
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; sqlite {sqlite3.sqlite_version}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work_dir = Path(tmp)
+        engines = [("SQLite", f"sqlite+aiosqlite:///{work_dir / 'bench.db'}")]
+        if args.postgres:
+            engines.append(("PostgreSQL", fresh_postgres(args.postgres)))
+        for label, url in engines:
+            report(label, run_engine(label, url, args.events, work_dir))
+
+
+if __name__ == "__main__":
+    main()
