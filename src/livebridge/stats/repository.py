@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +39,7 @@ class StatsRepository:
             for second, counts in sorted(increments.items())
         ]
         insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
-        statement = insert(SessionSecond)
+        statement = insert(cast(Table, SessionSecond.__table__))
         table = SessionSecond.__table__.c
         excluded = statement.excluded
         online: ColumnElement[Any]
@@ -69,7 +69,7 @@ class StatsRepository:
             for sku, counts in sorted(increments.items())
         ]
         insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
-        statement = insert(SessionSku)
+        statement = insert(cast(Table, SessionSku.__table__))
         table = SessionSku.__table__.c
         updates = {column: table[column] + statement.excluded[column] for column in SKU_COUNTER_COLUMNS}
         await self.session.execute(
