@@ -6,6 +6,7 @@ for demonstration and are not real data.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,10 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.catalog import service as catalog_service
 from livebridge.catalog.schemas import ProductCreate, SkuCreate
+from livebridge.ingest.schemas import encode
+from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.live.schemas import HostCreate, SegmentCreate, SessionCreate, ShelfItemCreate
 from livebridge.models import OrganizationKind, Platform, Role, SessionStatus
+from livebridge.simulate.generator import generate_events
+from livebridge.simulate.scenario import AudienceModel, Scenario, ShelfProduct, SkuSpec, plan_schedule
 from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.repository import TenantRepository
 from livebridge.tenancy.schemas import MemberCreate, OrganizationCreate, TenantCreate
@@ -206,7 +211,7 @@ async def load_demo(session: AsyncSession) -> bool:
         )
         for host in HOSTS
     ]
-    products: list[tuple[int, int]] = []  # (product id, lowest SKU price in fen)
+    products: list[tuple[int, int, ShelfProduct]] = []  # (product id, lowest SKU price in fen, simulator view)
     for name, category, aliases, skus in PRODUCTS:
         product = await catalog_service.do_create_product(
             session,
@@ -219,7 +224,14 @@ async def load_demo(session: AsyncSession) -> bool:
             ),
             is_simulated=True,
         )
-        products.append((product.id, min(price for _, _, price in skus)))
+        simulated = ShelfProduct(
+            link_number=1,
+            name=name,
+            category=category,
+            aliases=tuple(aliases),
+            skus=tuple(SkuSpec(code=code, price_fen=price, spec=spec) for code, spec, price in skus),
+        )
+        products.append((product.id, min(price for _, _, price in skus), simulated))
 
     # Eight past sessions (ended, with shelf and explanation segments) and three scheduled ones.
     for index, days in enumerate([-15, -13, -11, -9, -7, -5, -3, -1, 1, 3, 6]):
@@ -239,25 +251,60 @@ async def load_demo(session: AsyncSession) -> bool:
             is_simulated=True,
         )
         shelf = rng.sample(products, k=6)
-        for product_id, lowest_price in shelf:
-            live_price = lowest_price * rng.choice([80, 85, 90]) // 100
+        discounts = [rng.choice([1000, 1500, 2000]) for _ in shelf]
+        for (product_id, lowest_price, _), discount in zip(shelf, discounts, strict=True):
             await live_service.do_add_to_shelf(
-                session, owner, live_session.id, ShelfItemCreate(product_id=product_id, live_price_fen=live_price)
-            )
-        if days >= 0:
-            continue
-        await live_service.do_transition_session(session, owner, live_session.id, SessionStatus.LIVE, start)
-        cursor = start + timedelta(minutes=3)
-        for product_id, _ in shelf:
-            length = timedelta(minutes=rng.randint(8, 18))
-            await live_service.do_add_segment(
                 session,
                 owner,
                 live_session.id,
-                SegmentCreate(product_id=product_id, started_at=cursor, ended_at=cursor + length),
+                ShelfItemCreate(product_id=product_id, live_price_fen=lowest_price * (10_000 - discount) // 10_000),
             )
-            cursor += length + timedelta(minutes=rng.randint(1, 4))
-        await live_service.do_transition_session(
-            session, owner, live_session.id, SessionStatus.ENDED, cursor + timedelta(minutes=2)
-        )
+        if days >= 0:
+            continue
+        await _simulate_past_session(session, owner, live_session.id, start, shelf, discounts, seed=index)
     return True
+
+
+async def _simulate_past_session(
+    session: AsyncSession,
+    owner: Subject,
+    session_id: int,
+    start: datetime,
+    shelf: list[tuple[int, int, ShelfProduct]],
+    discounts: list[int],
+    *,
+    seed: int,
+) -> None:
+    """Go live, explain the products as the simulator plans, ingest its events, end the session."""
+    duration = timedelta(minutes=90)
+    simulated_shelf = tuple(
+        dataclasses.replace(product, link_number=link, live_discount_bp=discount, is_deal=link == 1)
+        for link, ((_, _, product), discount) in enumerate(zip(shelf, discounts, strict=True), start=1)
+    )
+    schedule = plan_schedule(simulated_shelf, duration.total_seconds(), seed)
+    await live_service.do_transition_session(session, owner, session_id, SessionStatus.LIVE, start)
+    for slot in schedule:
+        await live_service.do_add_segment(
+            session,
+            owner,
+            session_id,
+            SegmentCreate(
+                product_id=shelf[slot.link_number - 1][0],
+                started_at=start + timedelta(seconds=slot.start_s),
+                ended_at=start + timedelta(seconds=slot.end_s),
+            ),
+        )
+    scenario = Scenario(
+        start=start,
+        duration=duration,
+        shelf=simulated_shelf,
+        schedule=schedule,
+        audience=AudienceModel(viewers=2_000 + 1_000 * (seed % 4)),
+        seed=seed,
+        id_namespace=f"demo-{session_id}",
+    )
+    lines = [encode(event) for event in generate_events(scenario)]
+    for offset in range(0, len(lines), MAX_BATCH_EVENTS):
+        chunk = lines[offset : offset + MAX_BATCH_EVENTS]
+        await do_ingest(session, owner, session_id, list(enumerate(chunk, start=offset + 1)))
+    await live_service.do_transition_session(session, owner, session_id, SessionStatus.ENDED, start + duration)
