@@ -105,3 +105,30 @@ async def test_every_console_form_carries_the_sessions_csrf_token(client: httpx.
         assert forms, path
         for form in forms:
             assert f'name="csrf_token" value="{csrf}"' in form, f"{path}: {form[:120]}"
+
+
+async def test_live_session_flow_through_the_console_forms(client: httpx.AsyncClient, tenant: TenantFixture) -> None:
+    csrf = await console_login(client, tenant.owner_email)
+    host = await client.post("/hosts", data={"csrf_token": csrf, "name": "小李", "platform": "kuaishou",
+                                             "categories": "家电，厨房"})
+    assert host.status_code == 303
+    hosts = (await client.get("/api/v1/hosts", params={"q": "小李"}, headers=tenant.headers())).json()["items"]
+    assert hosts[0]["categories"] == ["家电", "厨房"]
+    created = await client.post("/sessions/new", data={
+        "csrf_token": csrf, "title": "周末专场", "platform": "kuaishou", "scheduled_start_at": "2026-11-28T20:00",
+        "host_ids": str(hosts[0]["id"])})
+    assert created.status_code == 303
+    path = created.headers["location"]
+    session = (await client.get(f"/api/v1{path}", headers=tenant.headers())).json()
+    assert session["scheduled_start_at"].startswith("2026-11-28T12:00:00")  # 20:00 Beijing time
+    assert [h["name"] for h in session["hosts"]] == ["小李"]
+    shelf = await client.post(f"{path}/shelf", data={"csrf_token": csrf, "product_id": str(tenant.product_id)})
+    assert shelf.status_code == 303
+    backwards = await client.post(f"{path}/segments", data={
+        "csrf_token": csrf, "product_id": str(tenant.product_id), "started_at": "2026-11-28T20:10",
+        "ended_at": "2026-11-28T20:05"})
+    assert backwards.status_code == 422
+    assert field_errors(backwards.text)["ended_at"] == "结束时间必须晚于开始时间。"
+    missing = await client.post("/sessions/new", data={"csrf_token": csrf, "title": "", "platform": "kuaishou"})
+    assert missing.status_code == 422
+    assert field_errors(missing.text)["title"] == "此项必填。"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,9 +14,9 @@ from livebridge.exceptions import AppError
 from livebridge.kit.pagination import PageParams
 from livebridge.live import service
 from livebridge.live.schemas import HostCreate, SegmentCreate, SessionCreate, ShelfItemCreate
-from livebridge.models import Platform, ProductStatus, SessionStatus
+from livebridge.models import LiveSession, Platform, ProductStatus, SessionStatus
 from livebridge.web.deps import AppSettings, ConsoleUser, DbSession
-from livebridge.web.forms import app_error_field, localize_datetimes, parse_form, read_form
+from livebridge.web.forms import app_error_field, localize_datetimes, submit_form
 from livebridge.web.templating import gettext_for, render
 
 router = APIRouter()
@@ -57,18 +58,17 @@ async def hosts_page(request: Request, session: DbSession, identity: ConsoleUser
 
 @router.post("/hosts", response_class=HTMLResponse)
 async def create_host(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
-    _ = gettext_for(request)
-    form = await read_form(request)
-    data: dict[str, object] = dict(form)
-    data["categories"] = [c.strip() for c in form.get("categories", "").replace("，", ",").split(",") if c.strip()]
-    payload, errors = parse_form(HostCreate, data, _)
-    if payload is not None:
-        try:
-            await service.do_create_host(session, identity.subject, payload)
-            return RedirectResponse("/hosts", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _hosts(request, session, identity, form=form, errors=errors, status_code=422)
+    def prepare(form: dict[str, str]) -> dict[str, object]:
+        tags = form.get("categories", "").replace("，", ",").split(",")
+        return {**form, "categories": [tag.strip() for tag in tags if tag.strip()]}
+
+    async def save(payload: HostCreate) -> object:
+        return await service.do_create_host(session, identity.subject, payload)
+
+    async def show_again(form: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _hosts(request, session, identity, form=form, errors=errors, status_code=422)
+
+    return await submit_form(request, HostCreate, save, redirect_to="/hosts", show_again=show_again, prepare=prepare)
 
 
 # Sessions --------------------------------------------------------------------------------------
@@ -130,19 +130,26 @@ async def new_session_page(request: Request, session: DbSession, identity: Conso
 async def create_session(
     request: Request, session: DbSession, identity: ConsoleUser, settings: AppSettings
 ) -> Response:
-    _ = gettext_for(request)
     raw = await request.form()
-    form = await read_form(request)
-    data: dict[str, object] = {**localize_datetimes(form, ("scheduled_start_at",), settings.display_timezone)}
-    data["host_ids"] = [value for value in raw.getlist("host_ids") if isinstance(value, str) and value]
-    payload, errors = parse_form(SessionCreate, data, _)
-    if payload is not None:
-        try:
-            live_session = await service.do_create_session(session, identity.subject, payload)
-            return RedirectResponse(f"/sessions/{live_session.id}", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _new_session(request, session, identity, form=form, errors=errors, status_code=422)
+    host_ids = [value for value in raw.getlist("host_ids") if isinstance(value, str) and value]
+
+    def prepare(form: dict[str, str]) -> dict[str, object]:
+        return {**localize_datetimes(form, ("scheduled_start_at",), settings.display_timezone), "host_ids": host_ids}
+
+    async def save(payload: SessionCreate) -> LiveSession:
+        return await service.do_create_session(session, identity.subject, payload)
+
+    async def show_again(form: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _new_session(request, session, identity, form=form, errors=errors, status_code=422)
+
+    return await submit_form(
+        request,
+        SessionCreate,
+        save,
+        redirect_to=lambda created: f"/sessions/{created.id}",
+        show_again=show_again,
+        prepare=prepare,
+    )
 
 
 async def _session_detail(
@@ -173,6 +180,15 @@ async def _session_detail(
     )
 
 
+def _detail_again(
+    request: Request, session: DbSession, identity: ConsoleUser, session_id: int
+) -> Callable[[dict[str, str], dict[str, str]], Awaitable[Response]]:
+    async def show_again(form: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _session_detail(request, session, identity, session_id, form=form, errors=errors, status_code=422)
+
+    return show_again
+
+
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 async def session_page(request: Request, session_id: int, session: DbSession, identity: ConsoleUser) -> Response:
     return await _session_detail(request, session, identity, session_id)
@@ -180,16 +196,16 @@ async def session_page(request: Request, session_id: int, session: DbSession, id
 
 @router.post("/sessions/{session_id}/shelf", response_class=HTMLResponse)
 async def add_to_shelf(request: Request, session_id: int, session: DbSession, identity: ConsoleUser) -> Response:
-    _ = gettext_for(request)
-    form = await read_form(request)
-    payload, errors = parse_form(ShelfItemCreate, form, _)
-    if payload is not None:
-        try:
-            await service.do_add_to_shelf(session, identity.subject, session_id, payload)
-            return RedirectResponse(f"/sessions/{session_id}", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _session_detail(request, session, identity, session_id, form=form, errors=errors, status_code=422)
+    async def save(payload: ShelfItemCreate) -> object:
+        return await service.do_add_to_shelf(session, identity.subject, session_id, payload)
+
+    return await submit_form(
+        request,
+        ShelfItemCreate,
+        save,
+        redirect_to=f"/sessions/{session_id}",
+        show_again=_detail_again(request, session, identity, session_id),
+    )
 
 
 @router.post("/sessions/{session_id}/shelf/{item_id}/remove")
@@ -202,18 +218,20 @@ async def remove_from_shelf(session_id: int, item_id: int, session: DbSession, i
 async def add_segment(
     request: Request, session_id: int, session: DbSession, identity: ConsoleUser, settings: AppSettings
 ) -> Response:
-    _ = gettext_for(request)
-    form = await read_form(request)
-    payload, errors = parse_form(
-        SegmentCreate, localize_datetimes(form, ("started_at", "ended_at"), settings.display_timezone), _
+    def prepare(form: dict[str, str]) -> dict[str, str]:
+        return localize_datetimes(form, ("started_at", "ended_at"), settings.display_timezone)
+
+    async def save(payload: SegmentCreate) -> object:
+        return await service.do_add_segment(session, identity.subject, session_id, payload)
+
+    return await submit_form(
+        request,
+        SegmentCreate,
+        save,
+        redirect_to=f"/sessions/{session_id}",
+        show_again=_detail_again(request, session, identity, session_id),
+        prepare=prepare,
     )
-    if payload is not None:
-        try:
-            await service.do_add_segment(session, identity.subject, session_id, payload)
-            return RedirectResponse(f"/sessions/{session_id}", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _session_detail(request, session, identity, session_id, form=form, errors=errors, status_code=422)
 
 
 @router.post("/sessions/{session_id}/segments/{segment_id}/remove")

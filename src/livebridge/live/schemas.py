@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from livebridge.kit.i18n import N_
 from livebridge.models import HostRole, Platform, SessionStatus
@@ -95,11 +95,13 @@ class SegmentCreate(BaseModel):
     started_at: AwareDatetime
     ended_at: AwareDatetime | None = None
 
-    @model_validator(mode="after")
-    def check_order(self) -> SegmentCreate:
-        if self.ended_at is not None and self.ended_at <= self.started_at:
+    @field_validator("ended_at")
+    @classmethod
+    def check_order(cls, ended_at: datetime | None, info: ValidationInfo) -> datetime | None:
+        started_at = info.data.get("started_at")
+        if ended_at is not None and started_at is not None and ended_at <= started_at:
             raise ValueError(N_("The end must come after the start."))
-        return self
+        return ended_at
 
 
 class SegmentRead(BaseModel):

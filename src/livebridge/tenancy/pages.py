@@ -24,7 +24,7 @@ from livebridge.web.deps import (
     DbSession,
     tokens_match,
 )
-from livebridge.web.forms import app_error_field, parse_form, read_form
+from livebridge.web.forms import app_error_field, parse_form, read_form, submit_form
 from livebridge.web.i18n import SUPPORTED_LOCALES
 from livebridge.web.templating import gettext_for, render
 
@@ -149,16 +149,13 @@ async def _organizations(
 
 @router.post("/organizations", response_class=HTMLResponse)
 async def create_organization(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
-    _ = gettext_for(request)
-    form = await read_form(request)
-    payload, errors = parse_form(OrganizationCreate, form, _)
-    if payload is not None:
-        try:
-            await service.do_create_organization(session, identity.subject, payload)
-            return RedirectResponse("/organizations", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _organizations(request, session, identity, form=form, errors=errors, status_code=422)
+    async def save(payload: OrganizationCreate) -> object:
+        return await service.do_create_organization(session, identity.subject, payload)
+
+    async def show_again(form: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _organizations(request, session, identity, form=form, errors=errors, status_code=422)
+
+    return await submit_form(request, OrganizationCreate, save, redirect_to="/organizations", show_again=show_again)
 
 
 # Members ---------------------------------------------------------------------------------------
@@ -198,16 +195,13 @@ async def members_page(request: Request, session: DbSession, identity: ConsoleUs
 
 @router.post("/members", response_class=HTMLResponse)
 async def add_member(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
-    _ = gettext_for(request)
-    form = await read_form(request)
-    payload, errors = parse_form(MemberCreate, form, _)
-    if payload is not None:
-        try:
-            await service.do_add_member(session, identity.subject, payload)
-            return RedirectResponse("/members", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _members(request, session, identity, form=form, errors=errors, status_code=422)
+    async def save(payload: MemberCreate) -> object:
+        return await service.do_add_member(session, identity.subject, payload)
+
+    async def show_again(form: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _members(request, session, identity, form=form, errors=errors, status_code=422)
+
+    return await submit_form(request, MemberCreate, save, redirect_to="/members", show_again=show_again)
 
 
 @router.post("/members/{membership_id}/remove")
@@ -306,27 +300,21 @@ async def tenants_page(request: Request, session: DbSession, identity: ConsoleUs
 
 @router.post("/admin/tenants", response_class=HTMLResponse)
 async def create_tenant(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
-    _ = gettext_for(request)
-    form = await read_form(request)
-    payload, errors = parse_form(TenantCreate, form, _)
-    if payload is not None:
-        try:
-            await service.do_create_tenant(session, identity.subject, payload)
-            return RedirectResponse("/admin/tenants", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _tenants(request, session, identity, form=form, errors=errors, status_code=422)
+    async def save(payload: TenantCreate) -> object:
+        return await service.do_create_tenant(session, identity.subject, payload)
+
+    async def show_again(form: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _tenants(request, session, identity, form=form, errors=errors, status_code=422)
+
+    return await submit_form(request, TenantCreate, save, redirect_to="/admin/tenants", show_again=show_again)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
 async def create_user(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
-    _ = gettext_for(request)
-    form = await read_form(request)
-    payload, errors = parse_form(UserCreate, form, _)
-    if payload is not None:
-        try:
-            await service.do_create_user(session, identity.subject, payload)
-            return RedirectResponse("/admin/tenants", status_code=303)
-        except AppError as exc:
-            errors = app_error_field(exc, _)
-    return await _tenants(request, session, identity, user_form=form, user_errors=errors, status_code=422)
+    async def save(payload: UserCreate) -> object:
+        return await service.do_create_user(session, identity.subject, payload)
+
+    async def show_again(form: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _tenants(request, session, identity, user_form=form, user_errors=errors, status_code=422)
+
+    return await submit_form(request, UserCreate, save, redirect_to="/admin/tenants", show_again=show_again)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from livebridge.exceptions import AppError
 from livebridge.kit.i18n import N_
 from livebridge.web.deps import CSRF_FIELD
+from livebridge.web.templating import gettext_for
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Gettext = Callable[[str], str]
@@ -110,3 +112,27 @@ def localize_datetimes(form: dict[str, str], fields: tuple[str, ...], zone: str)
         if moment.tzinfo is None:
             localized[name] = moment.replace(tzinfo=ZoneInfo(zone)).isoformat()
     return localized
+
+
+async def submit_form(
+    request: Request,
+    model: type[ModelT],
+    save: Callable[[ModelT], Awaitable[Any]],
+    *,
+    redirect_to: str | Callable[[Any], str],
+    show_again: Callable[[dict[str, str], dict[str, str]], Awaitable[Response]],
+    prepare: Callable[[dict[str, str]], Mapping[str, Any]] | None = None,
+) -> Response:
+    """The console's POST-redirect-GET: validate, save, redirect; or show the form again with its errors."""
+    _ = gettext_for(request)
+    form = await read_form(request)
+    payload, errors = parse_form(model, prepare(form) if prepare else form, _)
+    if payload is not None:
+        try:
+            saved = await save(payload)
+        except AppError as exc:
+            errors = app_error_field(exc, _)
+        else:
+            target = redirect_to if isinstance(redirect_to, str) else redirect_to(saved)
+            return RedirectResponse(target, status_code=303)
+    return await show_again(form, errors)
