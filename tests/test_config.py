@@ -7,7 +7,8 @@ from livebridge.exceptions import ConfigurationError
 
 
 def test_defaults_are_the_embedded_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LIVEBRIDGE_DATABASE_URL", raising=False)
+    for variable in ("LIVEBRIDGE_DATABASE_URL", "LIVEBRIDGE_REDIS_URL"):
+        monkeypatch.delenv(variable, raising=False)
     settings = load_settings()
     assert settings.is_sqlite
     assert settings.redis_url is None
