@@ -43,15 +43,17 @@ class StreamReader:
         self._thread.start()
 
     def _run(self) -> None:
-        with self._client.stream("GET", self._path, timeout=None) as response:
-            event = None
-            for line in response.iter_lines():
-                if self._stop.is_set():
-                    return
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event == "stats":
-                    self.snapshots.put((time.monotonic(), json.loads(line.split(":", 1)[1])))
+        try:
+            with self._client.stream("GET", self._path, timeout=None) as response:
+                event = None
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        event = line.split(":", 1)[1].strip()
+                    elif line.startswith("data:") and event == "stats":
+                        self.snapshots.put((time.monotonic(), json.loads(line.split(":", 1)[1])))
+        except httpx.HTTPError:
+            if not self._stop.is_set():  # closing the client ends the stream on purpose
+                raise
 
     def next(self, timeout: float = 5.0) -> tuple[float, dict[str, Any]]:
         return self.snapshots.get(timeout=timeout)
