@@ -161,5 +161,26 @@ async def test_session_figures_on_a_hand_computed_fixture(client: httpx.AsyncCli
     assert minutes["12:01"]["comments"] == 1
     assert minutes["12:02"]["leaves"] == 1
     assert figures["products"] == [{
-        "sku_code": "AF5", "product_name": None, "clicks": 3, "cart_adds": 1, "orders": 1, "paid_orders": 1,
-        "paid_units": 2, "paid_fen": 59800, "refunds": 0, "refund_fen": 0}]
+        "product_id": None, "product_name": None, "references": ["AF5"], "clicks": 3, "cart_adds": 1, "orders": 1,
+        "paid_orders": 1, "paid_units": 2, "paid_fen": 59800, "refunds": 0, "refund_fen": 0}]
+
+
+async def test_link_numbers_and_skus_are_summed_per_product(client: httpx.AsyncClient, tenant: TenantFixture) -> None:
+    sku = f"AF5-{tenant.slug}"
+    events = [
+        {"type": "product_click", "event_id": "k1", "occurred_at": T0.isoformat(), "viewer_id": "a", "link_number": 1},
+        {"type": "product_click", "event_id": "k2", "occurred_at": T0.isoformat(), "viewer_id": "b", "sku_code": sku},
+        {"type": "product_click", "event_id": "k3", "occurred_at": T0.isoformat(), "viewer_id": "c", "link_number": 9},
+        {"type": "order_paid", "event_id": "k4", "occurred_at": T0.isoformat(), "viewer_id": "a", "order_id": "A",
+         "sku_code": sku, "amount_fen": 29900},
+    ]
+    body = "\n".join(json.dumps(e) for e in events).encode()
+    await client.post(f"/api/v1/sessions/{tenant.session_id}/events", content=body,
+                      headers={**tenant.headers(), **NDJSON})
+    figures = (await client.get(f"/api/v1/sessions/{tenant.session_id}/stats", headers=tenant.headers())).json()
+    products = {p["product_id"]: p for p in figures["products"]}
+    assert products[tenant.product_id]["product_name"] == "空气炸锅 AF5"
+    assert sorted(products[tenant.product_id]["references"]) == ["#1", sku]
+    assert products[tenant.product_id]["clicks"] == 2
+    assert products[tenant.product_id]["paid_fen"] == 29900
+    assert products[None]["references"] == ["#9"]  # link 9 is not on the shelf: kept, not guessed

@@ -64,13 +64,14 @@ class SkuRepository(Repository[Sku]):
         statement = scoped(select(Sku.code), Sku, subject).where(Sku.code.in_(codes))
         return {str(code) for code in (await self.session.execute(statement)).scalars()}
 
-    async def product_names(self, subject: Subject, codes: list[str]) -> dict[str, str]:
+    async def products_by_code(self, subject: Subject, codes: list[str]) -> dict[str, tuple[int, str]]:
         statement = (
-            scoped(select(Sku.code, Product.name), Sku, subject)
+            scoped(select(Sku.code, Product.id, Product.name), Sku, subject)
             .join(Product, Product.id == Sku.product_id)
             .where(Sku.code.in_(codes))
         )
-        return {str(code): str(name) for code, name in (await self.session.execute(statement)).all()}
+        rows = (await self.session.execute(statement)).all()
+        return {str(code): (int(product_id), str(name)) for code, product_id, name in rows}
 
     async def add(self, sku: Sku) -> Sku:
         self.session.add(sku)

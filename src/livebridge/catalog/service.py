@@ -130,6 +130,7 @@ async def do_delete_sku(session: AsyncSession, subject: Subject, sku_id: int) ->
     await SkuRepository(session).delete(await access_sku(session, subject, sku_id))
 
 
-async def product_names_by_sku(session: AsyncSession, subject: Subject, codes: list[str]) -> dict[str, str]:
+async def products_by_sku(session: AsyncSession, subject: Subject, codes: list[str]) -> dict[str, tuple[int, str]]:
+    """SKU code → (product id, product name), for the codes this tenant knows."""
     subject.check(Permission.READ)
-    return await SkuRepository(session).product_names(subject, codes) if codes else {}
+    return await SkuRepository(session).products_by_code(subject, codes) if codes else {}

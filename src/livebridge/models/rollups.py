@@ -59,6 +59,8 @@ class SessionSecond(Base):
 
 
 class SessionSku(Base):
+    """Per product reference: a SKU code, or ``#n`` when an event named only link number n."""
+
     __tablename__ = "live_rollup_skus"
 
     session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True)

@@ -50,9 +50,20 @@ def second_increments(rows: Iterable[Mapping[str, Any]]) -> dict[datetime, dict[
     return dict(seconds)
 
 
+def product_reference(row: Mapping[str, Any]) -> str | None:
+    """What an event names: its SKU code, else ``#n`` for link number n (几号链接), else nothing."""
+    if row.get("sku_code"):
+        return str(row["sku_code"])
+    if row.get("link_number"):
+        return f"#{row['link_number']}"
+    return None
+
+
 def sku_increments(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
-    skus: dict[str, dict[str, int]] = defaultdict(dict)
+    """Product reference (see ``product_reference``) → counter increments."""
+    references: dict[str, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        if row.get("sku_code") and row["type"] in SKU_COUNTERS:
-            _add(skus[row["sku_code"]], SKU_COUNTERS[row["type"]], row)
-    return dict(skus)
+        reference = product_reference(row)
+        if reference is not None and row["type"] in SKU_COUNTERS:
+            _add(references[reference], SKU_COUNTERS[row["type"]], row)
+    return dict(references)

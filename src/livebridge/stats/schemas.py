@@ -31,8 +31,11 @@ class FunnelStep(BaseModel):
 
 
 class ProductFigures(BaseModel):
-    sku_code: str
+    """One product of the session (SKUs and link numbers resolved), or an unknown SKU/link."""
+
+    product_id: int | None
     product_name: str | None
+    references: list[str]  # the SKU codes and ``#n`` link numbers counted here
     clicks: int
     cart_adds: int
     orders: int

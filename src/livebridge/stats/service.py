@@ -13,6 +13,7 @@ from livebridge.authz import Permission, Subject
 from livebridge.catalog import service as catalog_service
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
+from livebridge.models import LiveSession, SessionSku
 from livebridge.stats.repository import StatsRepository
 from livebridge.stats.rollup import second_increments, sku_increments
 from livebridge.stats.schemas import CommentItem, FunnelStep, MinuteFigures, ProductFigures, SessionStats, SessionTotals
@@ -48,6 +49,47 @@ async def record_stored_events(
     repository = StatsRepository(session)
     await repository.add_second_increments(tenant_id, session_id, second_increments(stored))
     await repository.add_sku_increments(tenant_id, session_id, sku_increments(stored))
+
+
+PRODUCT_COUNTERS: Final = (
+    "clicks",
+    "cart_adds",
+    "orders",
+    "paid_orders",
+    "paid_units",
+    "paid_fen",
+    "refunds",
+    "refund_fen",
+)
+
+
+async def _product_figures(
+    session: AsyncSession, subject: Subject, live_session: LiveSession, rows: list[SessionSku]
+) -> list[ProductFigures]:
+    """Rollups by SKU code or link number, summed per product (SKUs via the catalog, links via the shelf)."""
+    skus = await catalog_service.products_by_sku(session, subject, [r.sku_code for r in rows if r.sku_code[0] != "#"])
+    links = {item.link_number: (item.product_id, item.product.name) for item in live_session.shelf}
+    merged: dict[str, ProductFigures] = {}
+    for row in rows:
+        reference = row.sku_code
+        if reference.startswith("#") and reference[1:].isdigit():
+            product = links.get(int(reference[1:]))
+        else:
+            product = skus.get(reference)
+        key = f"product:{product[0]}" if product else reference
+        figures = merged.setdefault(
+            key,
+            ProductFigures(
+                product_id=product[0] if product else None,
+                product_name=product[1] if product else None,
+                references=[],
+                **dict.fromkeys(PRODUCT_COUNTERS, 0),
+            ),
+        )
+        figures.references.append(reference)
+        for column in PRODUCT_COUNTERS:
+            setattr(figures, column, getattr(figures, column) + getattr(row, column))
+    return sorted(merged.values(), key=lambda f: (-f.paid_fen, -f.clicks, f.product_name or "", f.references))
 
 
 def _average_watch_seconds(presence: list[tuple[str, str, datetime]], until: datetime) -> float | None:
@@ -116,8 +158,7 @@ async def session_stats(session: AsyncSession, subject: Subject, session_id: int
     until = live_session.ended_at or (utcnow() if live_session.status == "live" else last_second) or utcnow()
     watch = _average_watch_seconds(await repository.presence_events(subject, session_id), until)
     enters = totals["enters"]
-    sku_rows = await repository.skus(subject, session_id)
-    names = await catalog_service.product_names_by_sku(session, subject, [row.sku_code for row in sku_rows])
+    products = await _product_figures(session, subject, live_session, await repository.skus(subject, session_id))
     return SessionStats(
         session_id=live_session.id,
         title=live_session.title,
@@ -151,21 +192,7 @@ async def session_stats(session: AsyncSession, subject: Subject, session_id: int
         ),
         funnel=funnel,
         minutes=minute_rows,
-        products=[
-            ProductFigures(
-                sku_code=row.sku_code,
-                product_name=names.get(row.sku_code),
-                clicks=row.clicks,
-                cart_adds=row.cart_adds,
-                orders=row.orders,
-                paid_orders=row.paid_orders,
-                paid_units=row.paid_units,
-                paid_fen=row.paid_fen,
-                refunds=row.refunds,
-                refund_fen=row.refund_fen,
-            )
-            for row in sku_rows
-        ],
+        products=products,
     )
 
 

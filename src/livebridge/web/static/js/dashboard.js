@@ -47,7 +47,7 @@
     document.getElementById("funnel").innerHTML = stats.funnel.map((step) =>
       `<tr><td>${escape(step.label)}</td><td class="num">${step.viewers}</td><td class="num">${step.rate_from_previous === null ? "—" : (step.rate_from_previous * 100).toFixed(1) + "%"}</td></tr>`).join("");
     document.getElementById("product-table").innerHTML = stats.products.map((p) =>
-      `<tr><td>${escape(p.product_name || p.sku_code)}</td><td class="num">${p.clicks}</td><td class="num">${p.cart_adds}</td><td class="num">${p.orders}</td><td class="num">${p.paid_units}</td><td class="num">${yuan(p.paid_fen)}</td><td class="num">${yuan(p.refund_fen)}</td></tr>`).join("");
+      `<tr><td>${escape(p.product_name || p.references.join(" "))}</td><td class="num">${p.clicks}</td><td class="num">${p.cart_adds}</td><td class="num">${p.orders}</td><td class="num">${p.paid_units}</td><td class="num">${yuan(p.paid_fen)}</td><td class="num">${yuan(p.refund_fen)}</td></tr>`).join("");
     const feed = document.getElementById("comment-feed");
     for (const c of comments) {
       const line = document.createElement("div");
