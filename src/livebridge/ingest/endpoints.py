@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from typing import Final
 
 import msgspec
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 
-from livebridge.exceptions import BadRequest, PayloadTooLarge
+from livebridge.auth.service import access_api_key_subject
+from livebridge.db import Database
+from livebridge.exceptions import AppError, BadRequest, NotAuthenticated, PayloadTooLarge
 from livebridge.ingest import service
+from livebridge.live import service as live_service
 from livebridge.realtime.broadcaster import Broadcaster, session_channel
-from livebridge.web.deps import ApiSubject, DbSession
+from livebridge.web.deps import ApiSubject, DbSession, bearer_token
 
 router = APIRouter(tags=["ingest"])
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024  # after decompression
@@ -88,3 +92,62 @@ async def push_events(
         duplicates=result.duplicates,
         rejected=[RejectedLineRead(line=r.line, code=r.code, message=r.message) for r in result.rejected],
     )
+
+
+FLUSH_EVENTS: Final = 1_000
+FLUSH_SECONDS: Final = 0.2
+
+
+@router.websocket("/sessions/{session_id}/events/stream")
+async def stream_events(websocket: WebSocket, session_id: int) -> None:
+    """A continuous stream: send NDJSON lines in text frames; every 1,000 events or 0.2 s the server
+    stores what it has in one transaction and answers with one acknowledgement for the whole batch:
+    ``{"through": n, "accepted": …, "duplicates": …, "rejected": [{"line": k, …}]}`` where lines are
+    counted from 1 over the connection. Authenticate with ``Authorization: Bearer <key>`` or
+    ``?api_key=``; a bad key or session closes the socket with code 1008 and the reason."""
+    database: Database = websocket.app.state.db
+    broadcaster: Broadcaster = websocket.app.state.broadcaster
+    key = bearer_token(websocket.headers.get("authorization")) or websocket.query_params.get("api_key")
+    await websocket.accept()
+    try:
+        async with database.transaction(write=False) as session:
+            if key is None:
+                raise NotAuthenticated("an API key is needed", code="invalid_api_key")
+            subject = await access_api_key_subject(session, key, may_write=False)
+            await live_service.access_session_for_ingest(session, subject, session_id)
+    except AppError as exc:
+        await websocket.close(code=1008, reason=f"{exc.code}: {exc.message}"[:120])
+        return
+    channel = session_channel(subject.require_tenant(), session_id)
+    pending: list[tuple[int, bytes]] = []
+    received = 0
+    receive: asyncio.Task[str] | None = None
+    try:
+        while True:
+            receive = receive or asyncio.ensure_future(websocket.receive_text())
+            done, _ = await asyncio.wait({receive}, timeout=FLUSH_SECONDS)
+            if done:
+                for line in receive.result().encode().split(b"\n"):
+                    if line.strip():
+                        received += 1
+                        pending.append((received, line))
+                receive = None
+            if pending and (not done or len(pending) >= FLUSH_EVENTS):
+                batch, pending = pending[: service.MAX_BATCH_EVENTS], pending[service.MAX_BATCH_EVENTS :]
+                async with database.transaction() as session:
+                    result = await service.do_ingest(session, subject, session_id, batch)
+                if result.accepted:
+                    await broadcaster.publish(channel, str(result.accepted))
+                await websocket.send_json(
+                    {
+                        "through": batch[-1][0],
+                        "accepted": result.accepted,
+                        "duplicates": result.duplicates,
+                        "rejected": [{"line": r.line, "code": r.code, "message": r.message} for r in result.rejected],
+                    }
+                )
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if receive is not None:
+            receive.cancel()

@@ -46,11 +46,15 @@ DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def _bearer_key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header."""
+    if header and header[:7].lower() == "bearer ":
         return header[7:].strip() or None
-    return request.headers.get("x-api-key") or None
+    return None
+
+
+def _bearer_key(request: Request) -> str | None:
+    return bearer_token(request.headers.get("authorization")) or request.headers.get("x-api-key") or None
 
 
 def tokens_match(expected: str, given: str | None) -> bool:
