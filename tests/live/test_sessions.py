@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -85,3 +86,28 @@ async def test_unknown_host_is_named(client: httpx.AsyncClient, tenant: TenantFi
         "title": "x", "platform": "douyin", "scheduled_start_at": iso(T0), "host_ids": [tenant.host_id, 999_999]})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "host_ids"
+
+
+async def test_explain_events_become_segments(client: httpx.AsyncClient, tenant: TenantFixture) -> None:
+    h = tenant.headers()
+    second = (await client.post("/api/v1/products", headers=h, json={
+        "name": "电炖锅 D20", "category": "x", "skus": [{"code": f"D20-{tenant.slug}", "spec": "2L", "price_fen": 1}]
+    })).json()
+    await client.post(f"/api/v1/sessions/{tenant.session_id}/shelf", headers=h, json={"product_id": second["id"]})
+
+    def mark(number: int, kind: str, minute: int, **ref: object) -> dict[str, object]:
+        return {"type": kind, "event_id": f"x{number}", "occurred_at": iso(T0 + timedelta(minutes=minute)), **ref}
+
+    events = [
+        mark(1, "product_explain_start", 1, link_number=1),
+        mark(2, "product_explain_start", 6, sku_code=f"D20-{tenant.slug}"),  # closes link 1 at minute 6
+        mark(3, "product_explain_end", 9, link_number=2),
+        mark(4, "product_explain_start", 12, link_number=99),  # not on the shelf: no segment
+    ]
+    body = "\n".join(json.dumps(e) for e in events)
+    response = await client.post(f"/api/v1/sessions/{tenant.session_id}/events", content=body,
+                                 headers={**h, "Content-Type": "application/x-ndjson"})
+    assert response.json()["accepted"] == 4
+    segments = (await client.get(f"/api/v1/sessions/{tenant.session_id}", headers=h)).json()["segments"]
+    assert [(s["product_id"], s["started_at"][11:16], s["ended_at"][11:16]) for s in segments] == [
+        (tenant.product_id, "12:01", "12:06"), (second["id"], "12:06", "12:09")]

@@ -134,3 +134,10 @@ async def products_by_sku(session: AsyncSession, subject: Subject, codes: list[s
     """SKU code → (product id, product name), for the codes this tenant knows."""
     subject.check(Permission.READ)
     return await SkuRepository(session).products_by_code(subject, codes) if codes else {}
+
+
+async def product_ids_by_sku(session: AsyncSession, subject: Subject, codes: list[str]) -> dict[str, int]:
+    """SKU code → product id, for event processing (needs only the ingest permission)."""
+    subject.check(Permission.INGEST_EVENTS)
+    found = await SkuRepository(session).products_by_code(subject, codes)
+    return {code: product_id for code, (product_id, _) in found.items()}

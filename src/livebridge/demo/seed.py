@@ -20,7 +20,7 @@ from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
-from livebridge.live.schemas import HostCreate, SegmentCreate, SessionCreate, ShelfItemCreate
+from livebridge.live.schemas import HostCreate, SessionCreate, ShelfItemCreate
 from livebridge.models import OrganizationKind, Platform, Role, SessionStatus
 from livebridge.simulate.generator import generate_events
 from livebridge.simulate.scenario import AudienceModel, Scenario, ShelfProduct, SkuSpec, plan_schedule
@@ -275,7 +275,7 @@ async def _simulate_past_session(
     *,
     seed: int,
 ) -> None:
-    """Go live, explain the products as the simulator plans, ingest its events, end the session."""
+    """Go live, ingest the simulator's events (its explain events become the segments), end the session."""
     duration = timedelta(minutes=90)
     simulated_shelf = tuple(
         dataclasses.replace(product, link_number=link, live_discount_bp=discount, is_deal=link == 1)
@@ -283,17 +283,6 @@ async def _simulate_past_session(
     )
     schedule = plan_schedule(simulated_shelf, duration.total_seconds(), seed)
     await live_service.do_transition_session(session, owner, session_id, SessionStatus.LIVE, start)
-    for slot in schedule:
-        await live_service.do_add_segment(
-            session,
-            owner,
-            session_id,
-            SegmentCreate(
-                product_id=shelf[slot.link_number - 1][0],
-                started_at=start + timedelta(seconds=slot.start_s),
-                ended_at=start + timedelta(seconds=slot.end_s),
-            ),
-        )
     scenario = Scenario(
         start=start,
         duration=duration,

@@ -26,6 +26,7 @@ from livebridge.live import service as live_service
 from livebridge.stats import service as stats_service
 
 MAX_BATCH_EVENTS: Final = 5_000
+EXPLAIN_TYPES: Final = frozenset({"product_explain_start", "product_explain_end"})
 MAX_FUTURE_SKEW: Final = timedelta(minutes=5)
 # Phone numbers, e-mail addresses and ID-card numbers are personal data: kept only as a hash.
 PERSONAL_DATA: Final = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$|@|^\d{17}[\dXx]$")
@@ -122,9 +123,18 @@ async def do_ingest(
     rows = [event_row(e, live_session.tenant_id, live_session.id, now) for e in unique.values()]
     stored = await EventRepository(session).insert_new(rows)
     await stats_service.record_stored_events(
-        session, live_session.tenant_id, live_session.id,
+        session,
+        live_session.tenant_id,
+        live_session.id,
         (row for row in rows if (row["source"], row["event_id"]) in stored),
     )
+    marks = [
+        (row["occurred_at"], row["type"] == "product_explain_start", row["sku_code"], row["link_number"])
+        for row in rows
+        if row["type"] in EXPLAIN_TYPES and (row["source"], row["event_id"]) in stored
+    ]
+    if marks:
+        await live_service.do_record_explanations(session, subject, live_session.id, marks)
     return IngestResult(
         received=len(lines), accepted=len(stored), duplicates=len(events) - len(stored), rejected=rejected
     )

@@ -168,8 +168,9 @@ async def access_session_for_ingest(session: AsyncSession, subject: Subject, ses
     return live_session
 
 
-async def find_session_by_room(session: AsyncSession, subject: Subject, platform: Platform,
-                               room_id: str) -> LiveSession | None:
+async def find_session_by_room(
+    session: AsyncSession, subject: Subject, platform: Platform, room_id: str
+) -> LiveSession | None:
     subject.check(Permission.READ)
     return await LiveSessionRepository(session).get_by_platform_room(subject, platform, room_id)
 
@@ -331,3 +332,33 @@ async def do_remove_segment(session: AsyncSession, subject: Subject, session_id:
         raise NotFound("no such segment", code="segment_not_found")
     await LiveSessionRepository(session).delete_child(segment)
     return await _reload(session, subject, session_id)
+
+
+async def do_record_explanations(
+    session: AsyncSession, subject: Subject, session_id: int, marks: list[tuple[datetime, bool, str | None, int | None]]
+) -> None:
+    """Turn explain start/end events (time, is_start, SKU code, link number) into segments.
+
+    A start closes whatever explanation is still open (one product at a time); an end closes the
+    open segment. Marks naming no known product are ignored: the raw events keep them.
+    """
+    subject.check(Permission.INGEST_EVENTS)
+    live_session = await LiveSessionRepository(session).get(subject, session_id, refresh=True)
+    if live_session is None:
+        raise NotFound("no such live session", code="session_not_found")
+    by_link = {item.link_number: item.product_id for item in live_session.shelf}
+    codes = [code for _, _, code, _ in marks if code]
+    by_sku = await catalog_service.product_ids_by_sku(session, subject, codes) if codes else {}
+    open_segment = next((s for s in live_session.segments if s.ended_at is None), None)
+    for moment, is_start, sku_code, link_number in sorted(marks, key=lambda mark: mark[0]):
+        product_id = by_sku.get(sku_code or "") or by_link.get(link_number or 0)
+        closes = open_segment is not None and (is_start or open_segment.product_id == product_id)
+        if open_segment is not None and closes and moment > open_segment.started_at:
+            open_segment.ended_at = moment
+            open_segment = None
+        if is_start and product_id is not None:
+            open_segment = ExplanationSegment(
+                tenant_id=live_session.tenant_id, product_id=product_id, started_at=moment
+            )
+            live_session.segments.append(open_segment)
+    await session.flush()
