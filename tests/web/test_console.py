@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import subprocess
 import sys
@@ -132,3 +134,13 @@ async def test_live_session_flow_through_the_console_forms(client: httpx.AsyncCl
     missing = await client.post("/sessions/new", data={"csrf_token": csrf, "title": "", "platform": "kuaishou"})
     assert missing.status_code == 422
     assert field_errors(missing.text)["title"] == "此项必填。"
+
+
+async def test_overview_counts_every_session_per_platform(client: httpx.AsyncClient, tenant: TenantFixture) -> None:
+    await console_login(client, tenant.owner_email)
+    for title in ("快手一", "快手二"):
+        await client.post("/api/v1/sessions", headers=tenant.headers(), json={
+            "title": title, "platform": "kuaishou", "scheduled_start_at": "2026-12-01T12:00:00Z"})
+    page = html.unescape((await client.get("/")).text)
+    chart = json.loads(re.search(r"data-chart='([^']+)'", page).group(1))  # type: ignore[union-attr]
+    assert {d["name"]: d["value"] for d in chart["series"][0]["data"]} == {"快手": 2, "抖音": 1}

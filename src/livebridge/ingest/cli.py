@@ -45,10 +45,7 @@ async def _import_file(path: Path, tenant_slug: str, session_id: int) -> IngestR
             for batch in read_batches(path):
                 async with database.transaction() as session:
                     result = await do_ingest(session, subject, session_id, batch)
-                total.received += result.received
-                total.accepted += result.accepted
-                total.duplicates += result.duplicates
-                total.rejected.extend(result.rejected)
+                total.add(result)
                 progress.update(task, completed=batch[-1][0])
     finally:
         await database.dispose()
@@ -87,10 +84,7 @@ async def _import_bilibili(data_dir: Path, tenant_slug: str) -> list[tuple[RoomI
                     lines = [(start + offset + 1, encode(event)) for offset, event in enumerate(chunk)]
                     async with database.transaction() as session:
                         result = await do_ingest(session, subject, session_id, lines)
-                    total.received += result.received
-                    total.accepted += result.accepted
-                    total.duplicates += result.duplicates
-                    total.rejected.extend(result.rejected)
+                    total.add(result)
                 reports.append((room, session_id, total))
                 progress.advance(task)
     finally:

@@ -46,6 +46,13 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[RejectedLine] = field(default_factory=list)
 
+    def add(self, other: IngestResult) -> None:
+        """Fold another batch's counts into this running total."""
+        self.received += other.received
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+
 
 def opaque_viewer(tenant_id: int, viewer_id: str | None) -> str | None:
     if viewer_id is None or not PERSONAL_DATA.search(viewer_id):

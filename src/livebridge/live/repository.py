@@ -96,6 +96,13 @@ class LiveSessionRepository(Repository[LiveSession]):
         rows = (await self.session.execute(statement)).all()
         return {SessionStatus(status): int(count) for status, count in rows}
 
+    async def count_by_platform(self, subject: Subject) -> dict[Platform, int]:
+        statement = scoped(select(LiveSession.platform, func.count(LiveSession.id)), LiveSession, subject).group_by(
+            LiveSession.platform
+        )
+        rows = (await self.session.execute(statement)).all()
+        return {Platform(platform): int(count) for platform, count in rows}
+
     async def add(self, live_session: LiveSession) -> LiveSession:
         self.session.add(live_session)
         await self.session.flush()

@@ -151,6 +151,11 @@ async def count_sessions_by_status(session: AsyncSession, subject: Subject) -> d
     return await LiveSessionRepository(session).count_by_status(subject)
 
 
+async def count_sessions_by_platform(session: AsyncSession, subject: Subject) -> dict[Platform, int]:
+    subject.check(Permission.READ)
+    return await LiveSessionRepository(session).count_by_platform(subject)
+
+
 async def access_session(session: AsyncSession, subject: Subject, session_id: int) -> LiveSession:
     subject.check(Permission.READ)
     live_session = await LiveSessionRepository(session).get(subject, session_id)

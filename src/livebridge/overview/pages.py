@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -29,15 +28,17 @@ async def overview_page(request: Request, session: DbSession, identity: ConsoleU
     upcoming = await live_service.list_sessions(
         session, subject, PageParams(page=1, page_size=5), status=SessionStatus.SCHEDULED
     )
-    recent = await live_service.list_sessions(session, subject, PageParams(page=1, page_size=200))
-    per_platform = Counter(s.platform.value for s in recent.items)
+    per_platform = await live_service.count_sessions_by_platform(session, subject)
     chart = {
         "tooltip": {"trigger": "item"},
         "series": [
             {
                 "type": "pie",
                 "radius": ["45%", "70%"],
-                "data": [{"name": _(name), "value": count} for name, count in _platform_labels(per_platform)],
+                "data": [
+                    {"name": _(PLATFORM_LABELS[platform]), "value": count}
+                    for platform, count in sorted(per_platform.items(), key=lambda item: -item[1])
+                ],
             }
         ],
     }
@@ -63,7 +64,3 @@ PLATFORM_LABELS = {
     "bilibili": "Bilibili",
     "other": "Other",
 }
-
-
-def _platform_labels(counts: Counter[str]) -> list[tuple[str, int]]:
-    return [(PLATFORM_LABELS[platform], count) for platform, count in counts.most_common()]

@@ -24,9 +24,6 @@ class TenantRepository(Repository[Tenant]):
     async def list_all(self) -> list[Tenant]:
         return await self.all(select(Tenant).order_by(Tenant.id))
 
-    async def list_by_ids(self, tenant_ids: tuple[int, ...]) -> list[Tenant]:
-        return await self.all(select(Tenant).where(Tenant.id.in_(tenant_ids)).order_by(Tenant.id))
-
     async def add(self, tenant: Tenant) -> Tenant:
         self.session.add(tenant)
         await self.session.flush()

@@ -59,10 +59,6 @@ async def access_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant:
     return tenant
 
 
-async def list_tenants_of(session: AsyncSession, tenant_ids: tuple[int, ...]) -> list[Tenant]:
-    return await TenantRepository(session).list_by_ids(tenant_ids)
-
-
 async def list_all_tenants(session: AsyncSession, actor: Subject) -> list[Tenant]:
     check_platform_admin(actor)
     return await TenantRepository(session).list_all()
