@@ -3,6 +3,7 @@
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.events import LiveEventRow
+from livebridge.models.insight import CommentInsight
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -31,6 +32,7 @@ __all__ = [
     "ApiKeyRole",
     "AuthSession",
     "Base",
+    "CommentInsight",
     "ExplanationSegment",
     "Host",
     "HostRole",

@@ -1,0 +1,45 @@
+"""What the comment models understood of each live comment: intent, aspects, sentiment and the product.
+
+One row per ``comment`` event, written by the insight worker after the event is stored (never in
+the ingest transaction, so understanding cannot slow or fail ingestion).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from livebridge.kit.ids import BigIntPK
+from livebridge.models.base import Base
+
+
+class CommentInsight(Base):
+    """A comment as understood. ``event_row_id`` is the ``live_events.id`` it came from."""
+
+    __tablename__ = "comment_insights"
+    __table_args__ = (
+        Index("ix_comment_insights_session_time", "session_id", "occurred_at"),
+        Index("ix_comment_insights_tenant_product_intent", "tenant_id", "product_id", "intent"),
+    )
+
+    event_row_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("live_events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime]
+    viewer_key: Mapped[str | None] = mapped_column(String(128))
+    normalized: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(24))
+    intent_confidence: Mapped[float]
+    aspects: Mapped[list[str]] = mapped_column(JSON)
+    sentiment: Mapped[str] = mapped_column(String(16))
+    aspect_sentiments: Mapped[dict[str, Any]] = mapped_column(JSON)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    # How the product was found: "explaining" (segment at that time), "link_number", "name", or NULL.
+    product_link: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None]
+    is_simulated: Mapped[bool] = mapped_column(default=False)
