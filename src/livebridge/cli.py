@@ -24,6 +24,7 @@ from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
+from livebridge.replay.cli import replay as replay_command
 from livebridge.simulate.cli import app as simulate_app
 from livebridge.stats.cli import app as sessions_app
 from livebridge.tenancy import service as tenancy_service
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(import_app, name="import")
+sessions_app.command("replay")(replay_command)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")

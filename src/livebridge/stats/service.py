@@ -196,6 +196,34 @@ async def session_stats(session: AsyncSession, subject: Subject, session_id: int
     )
 
 
+async def funnel_of_sessions(session: AsyncSession, subject: Subject, session_ids: list[int]) -> dict[str, int]:
+    """The funnel's people summed over several sessions (each session counts its own unique people)."""
+    subject.check(Permission.READ)
+    if not session_ids:
+        return {}
+    per_session = await StatsRepository(session).funnel_viewers(subject, session_ids, tuple(s for s, _ in FUNNEL))
+    summed: dict[str, int] = defaultdict(int)
+    for counts in per_session.values():
+        for step, viewers in counts.items():
+            summed[step] += viewers
+    return dict(summed)
+
+
+async def window_totals(
+    session: AsyncSession, subject: Subject, session_id: int, windows: list[tuple[datetime, datetime]]
+) -> list[dict[str, int]]:
+    """The per-second rollups summed over each [start, end) window (e.g. while a product was explained)."""
+    subject.check(Permission.READ)
+    seconds = await StatsRepository(session).seconds(subject, session_id)
+    totals: list[dict[str, int]] = [defaultdict(int) for _ in windows]
+    for second in seconds:
+        for index, (start, end) in enumerate(windows):
+            if start <= second.second < end:
+                for column in MINUTE_COUNTERS:
+                    totals[index][column] += getattr(second, column)
+    return [dict(t) for t in totals]
+
+
 async def recent_comments(
     session: AsyncSession, subject: Subject, session_id: int, *, after_id: int = 0, limit: int = 50
 ) -> list[CommentItem]:
