@@ -120,21 +120,23 @@ async def do_ingest(
 ) -> IngestResult:
     if len(lines) > MAX_BATCH_EVENTS:
         raise PayloadTooLarge(f"at most {MAX_BATCH_EVENTS} events per batch, got {len(lines)}", code="batch_too_large")
-    live_session = await live_service.access_session_for_ingest(session, subject, session_id)
+    # Decoding and counting come before the first statement: the write transaction (and on SQLite
+    # the database's write lock) is then held only for the SQL itself, while other batches decode.
+    tenant_id = subject.require_tenant()
     now = utcnow()
     events, rejected = decode_lines(lines, now)
     # A batch may carry the same event twice; the first one wins, the rest are duplicates.
     unique: dict[tuple[str, str], LiveEvent] = {}
     for event in events:
         unique.setdefault((event.source, event.event_id), event)
-    rows = [event_row(e, live_session.tenant_id, live_session.id, now) for e in unique.values()]
+    rows = [event_row(e, tenant_id, session_id, now) for e in unique.values()]
+    increments = stats_service.rollup_increments(rows)
+
+    live_session = await live_service.access_session_for_ingest(session, subject, session_id)
     stored = await EventRepository(session).insert_new(rows)
-    await stats_service.record_stored_events(
-        session,
-        live_session.tenant_id,
-        live_session.id,
-        (row for row in rows if (row["source"], row["event_id"]) in stored),
-    )
+    if len(stored) < len(rows):  # a retry: count only what is new
+        increments = stats_service.rollup_increments(row for row in rows if (row["source"], row["event_id"]) in stored)
+    await stats_service.record_increments(session, live_session.tenant_id, live_session.id, increments)
     marks = [
         (row["occurred_at"], row["type"] == "product_explain_start", row["sku_code"], row["link_number"])
         for row in rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -41,14 +42,26 @@ MINUTE_COUNTERS: Final = (
 )
 
 
-async def record_stored_events(
-    session: AsyncSession, tenant_id: int, session_id: int, rows: Iterable[Mapping[str, Any]]
+@dataclass(frozen=True)
+class RollupIncrements:
+    """What a set of newly stored events adds to the rollups, computed before the write transaction."""
+
+    seconds: dict[datetime, dict[str, int]]
+    skus: dict[str, dict[str, int]]
+
+
+def rollup_increments(rows: Iterable[Mapping[str, Any]]) -> RollupIncrements:
+    stored = list(rows)
+    return RollupIncrements(second_increments(stored), sku_increments(stored))
+
+
+async def record_increments(
+    session: AsyncSession, tenant_id: int, session_id: int, increments: RollupIncrements
 ) -> None:
     """Add newly stored events to the rollups, in the caller's transaction (so they never drift)."""
-    stored = list(rows)
     repository = StatsRepository(session)
-    await repository.add_second_increments(tenant_id, session_id, second_increments(stored))
-    await repository.add_sku_increments(tenant_id, session_id, sku_increments(stored))
+    await repository.add_second_increments(tenant_id, session_id, increments.seconds)
+    await repository.add_sku_increments(tenant_id, session_id, increments.skus)
 
 
 PRODUCT_COUNTERS: Final = (
