@@ -61,9 +61,6 @@ _EXISTING_SQLITE: Final = (
     "SELECT event_id FROM live_events WHERE tenant_id = ? AND source = ? "
     "AND event_id IN (SELECT value FROM json_each(?))"
 )
-_EXISTING_POSTGRESQL: Final = (
-    "SELECT event_id FROM live_events WHERE tenant_id = $1 AND source = $2 AND event_id = ANY($3::varchar[])"
-)
 _ROW_VALUES: Final = operator.itemgetter(*EVENT_COLUMNS)
 _OCCURRED, _RECEIVED = EVENT_COLUMNS.index("occurred_at"), EVENT_COLUMNS.index("received_at")
 
@@ -80,47 +77,43 @@ class EventRepository:
     async def insert_new(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
         """Insert the rows whose (tenant, source, event_id) is new; return their (source, event_id).
 
-        The ids already stored are looked up on the unique index first, and only the new rows are
-        written with the engine's bulk path (executemany on SQLite, COPY on PostgreSQL). On SQLite
-        the write transaction (BEGIN IMMEDIATE) excludes other writers between the two steps; on
-        PostgreSQL a concurrent retry of the same batch makes the COPY fail on the unique index, and
-        the rows are then written with INSERT … ON CONFLICT DO NOTHING, where the engine decides.
+        New rows go through the engine's bulk path. SQLite: the ids already stored are looked up on
+        the unique index, then only the new rows are written (executemany); the write transaction
+        (BEGIN IMMEDIATE) keeps other writers out between the two steps. PostgreSQL: the rows are
+        copied optimistically (COPY); if any is already stored (a retry, or a concurrent copy of the
+        same batch) the unique index refuses the COPY and the rows are written with INSERT … ON
+        CONFLICT DO NOTHING instead, where the engine decides. (No lookup first: a plan cached while
+        the table was small would scan it, and retries are the exception.)
         """
         if not rows:
             return set()
         connection = await self.session.connection()
-        tenant_id = rows[0]["tenant_id"]
-        existing = await self._existing(connection, tenant_id, rows)
-        new_rows = [row for row in rows if (row["source"], row["event_id"]) not in existing]
-        if not new_rows:
-            return set()
         if connection.dialect.name == "postgresql":
-            return await self._copy_postgresql(connection, new_rows)
+            return await self._copy_postgresql(connection, rows)
+        existing = await self._existing_sqlite(connection, rows[0]["tenant_id"], rows)
+        new_rows = [row for row in rows if (row["source"], row["event_id"]) not in existing]
         values = []
         for row in new_rows:
             value = list(_ROW_VALUES(row))
             value[_OCCURRED] = _sqlite_time(value[_OCCURRED])
             value[_RECEIVED] = _sqlite_time(value[_RECEIVED])
             values.append(tuple(value))
-        await connection.exec_driver_sql(_SQLITE_INSERT, values)
+        if values:
+            await connection.exec_driver_sql(_SQLITE_INSERT, values)
         return {(row["source"], row["event_id"]) for row in new_rows}
 
-    async def _existing(
+    async def _existing_sqlite(
         self, connection: AsyncConnection, tenant_id: int, rows: list[dict[str, Any]]
     ) -> set[tuple[str, str]]:
-        """The (source, event_id) of these rows already stored: one indexed lookup per source, ids as one array."""
+        """The (source, event_id) of these rows already stored: one indexed lookup per source."""
         by_source: dict[str, list[str]] = {}
         for row in rows:
             by_source.setdefault(row["source"], []).append(row["event_id"])
-        postgresql = connection.dialect.name == "postgresql"
         found: set[tuple[str, str]] = set()
         for source, event_ids in by_source.items():
-            if postgresql:
-                result = await connection.exec_driver_sql(_EXISTING_POSTGRESQL, (tenant_id, source, event_ids))
-            else:
-                result = await connection.exec_driver_sql(
-                    _EXISTING_SQLITE, (tenant_id, source, orjson.dumps(event_ids).decode())
-                )
+            result = await connection.exec_driver_sql(
+                _EXISTING_SQLITE, (tenant_id, source, orjson.dumps(event_ids).decode())
+            )
             found.update((source, str(event_id)) for (event_id,) in result.all())
         return found
 
