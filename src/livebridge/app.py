@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -34,6 +35,8 @@ from livebridge.tenancy import endpoints as tenancy_endpoints
 from livebridge.tenancy import pages as tenancy_pages
 from livebridge.web.deps import CSRF_COOKIE, LoginRequired
 from livebridge.web.templating import render
+from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
+from livebridge.worker.queue import configure_queue
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -95,7 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = start_embedded_consumer(settings, app.state.broadcaster, asyncio.get_running_loop())
         yield
+        if consumer is not None:
+            await asyncio.to_thread(stop_embedded_consumer, consumer)
         await app.state.broadcaster.close()
         await app.state.db.dispose()
 
@@ -110,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.broadcaster = create_broadcaster(settings.redis_url)
+    configure_queue(settings)  # requests enqueue background tasks (see livebridge.worker)
     app.state.secret_key = settings.resolved_secret_key()
 
     @app.middleware("http")

@@ -129,6 +129,18 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run background tasks (the task queue's consumer) until stopped with Ctrl-C or SIGTERM.
+
+    With LIVEBRIDGE_REDIS_URL set, run one or more of these next to the API processes; without
+    it `serve` consumes the embedded SQLite queue itself.
+    """
+    from livebridge.worker.consumer import run_worker
+
+    run_worker(get_settings())
+
+
+@app.command()
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the console afterwards")] = False,
 ) -> None:
