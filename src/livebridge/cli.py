@@ -23,6 +23,7 @@ from livebridge.db import Database
 from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
+from livebridge.insight.cli import app as insight_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.replay.cli import replay as replay_command
 from livebridge.simulate.cli import app as simulate_app
@@ -44,6 +45,7 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
+app.add_typer(insight_app, name="insight")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -128,6 +130,18 @@ def serve(
         log_level="info",
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run background tasks (the task queue's consumer) until stopped with Ctrl-C or SIGTERM.
+
+    With LIVEBRIDGE_REDIS_URL set, run one or more of these next to the API processes; without
+    it `serve` consumes the embedded SQLite queue itself.
+    """
+    from livebridge.worker.consumer import run_worker
+
+    run_worker(get_settings())
 
 
 @app.command()

@@ -14,6 +14,7 @@ from livebridge.auth.service import access_api_key_subject, record_api_key_use
 from livebridge.db import Database
 from livebridge.exceptions import AppError, BadRequest, NotAuthenticated, PayloadTooLarge
 from livebridge.ingest import service
+from livebridge.insight.tasks import request_understanding
 from livebridge.live import service as live_service
 from livebridge.realtime.broadcaster import Broadcaster, session_channel
 from livebridge.web.deps import bearer_token, resolve_api_subject
@@ -94,6 +95,7 @@ async def push_events(session_id: int, request: Request, background: BackgroundT
         broadcaster: Broadcaster = request.app.state.broadcaster
         channel = session_channel(subject.require_tenant(), session_id)
         background.add_task(broadcaster.publish, channel, str(result.accepted))
+        background.add_task(request_understanding, session_id)
     return IngestResultRead(
         received=result.received,
         accepted=result.accepted,
@@ -146,6 +148,7 @@ async def stream_events(websocket: WebSocket, session_id: int) -> None:
                     result = await service.do_ingest(session, subject, session_id, batch)
                 if result.accepted:
                     await broadcaster.publish(channel, str(result.accepted))
+                    await asyncio.to_thread(request_understanding, session_id)
                 await websocket.send_json(
                     {
                         "through": batch[-1][0],

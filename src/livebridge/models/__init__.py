@@ -3,7 +3,7 @@
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.events import LiveEventRow
-from livebridge.models.insight import CommentInsight
+from livebridge.models.insight import CommentInsight, InsightCursor
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -36,6 +36,7 @@ __all__ = [
     "ExplanationSegment",
     "Host",
     "HostRole",
+    "InsightCursor",
     "LiveEventRow",
     "LiveSession",
     "Membership",
