@@ -21,11 +21,14 @@ from livebridge.catalog import endpoints as catalog_endpoints
 from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
 from livebridge.db import Database
+from livebridge.demand import endpoints as demand_endpoints
+from livebridge.demand import pages as demand_pages
 from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
+from livebridge.notifications import pages as notifications_pages
 from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
 from livebridge.stats import endpoints as stats_endpoints
@@ -128,9 +131,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     _install_error_handlers(app)
-    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints):
+    for module in (
+        tenancy_endpoints,
+        catalog_endpoints,
+        live_endpoints,
+        ingest_endpoints,
+        stats_endpoints,
+        demand_endpoints,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages):
+    # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.
+    for module in (
+        overview_pages,
+        tenancy_pages,
+        catalog_pages,
+        stats_pages,
+        notifications_pages,
+        demand_pages,
+        live_pages,
+    ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
