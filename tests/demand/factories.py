@@ -60,3 +60,22 @@ async def add_paid_order(database: Database, tenant_id: int, session_id: int, vi
             tenant_id=tenant_id, session_id=session_id, source="test", event_id=uuid.uuid4().hex, type="order_paid",
             occurred_at=BASE_TIME, received_at=BASE_TIME, viewer_key=viewer, order_id=uuid.uuid4().hex[:12],
             amount_fen=29900, quantity=1))
+
+
+SIZE_QUESTIONS = ["尺码怎么选", "尺码怎么选?", "主播 尺码怎么选呀", "尺码怎么选啊"]
+SIZE_DEMANDS = ["出个大号的吧", "出个大号的吧🤔", "能不能出个大号的"]
+
+
+async def make_topics(database: Database, tenant_id: int, session_id: int, product_id: int) -> dict[str, int]:
+    """A question topic (4 viewers, one a buyer) and a demand topic (3 viewers), grouped; returns label → id."""
+    from livebridge.demand import service
+    from livebridge.kit.pagination import PageParams
+
+    comments = [Said(t, intent="question", viewer=f"q{i}", minute=i) for i, t in enumerate(SIZE_QUESTIONS)]
+    comments += [Said(t, viewer=f"d{i}", minute=10 + i, sentiment="negative") for i, t in enumerate(SIZE_DEMANDS)]
+    await add_comments(database, tenant_id, session_id, product_id, comments)
+    await add_paid_order(database, tenant_id, session_id, "q0")
+    async with database.transaction() as session:
+        await service.rebuild_topics(session, subject_of(tenant_id), now=BASE_TIME + timedelta(hours=2))
+        page = await service.list_topics(session, subject_of(tenant_id), PageParams(page=1, page_size=50))
+    return {t.label: t.id for t in page.items}

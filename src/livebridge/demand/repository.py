@@ -33,6 +33,8 @@ from livebridge.models import (
 )
 
 KINDS = [kind.value for kind in TopicKind]
+# Comments whose intent the model is unsure of stay out of demand topics (they are still stored).
+MIN_INTENT_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,36 @@ class InsightRepository:
             .distinct()
         )
         return [(int(s), str(v)) for s, v in (await self.session.execute(statement)).all()]
+
+    async def comments_without_insight(
+        self, subject: Subject
+    ) -> list[tuple[int, int, datetime, str | None, str, bool]]:
+        """(event row id, session, time, viewer, text, simulated) of comment events not understood yet."""
+        understood = scoped(select(CommentInsight.event_row_id), CommentInsight, subject)
+        statement = (
+            scoped(
+                select(
+                    LiveEventRow.id,
+                    LiveEventRow.session_id,
+                    LiveEventRow.occurred_at,
+                    LiveEventRow.viewer_key,
+                    func.coalesce(LiveEventRow.text, ""),
+                    LiveEventRow.is_simulated,
+                ),
+                LiveEventRow,
+                subject,
+            )
+            .where(LiveEventRow.type == "comment", LiveEventRow.id.not_in(understood))
+            .order_by(LiveEventRow.id)
+        )
+        return [
+            (int(i), int(s), t, v, str(x), bool(m))
+            for i, s, t, v, x, m in (await self.session.execute(statement)).all()
+        ]
+
+    async def add_insights(self, insights: Sequence[CommentInsight]) -> None:
+        self.session.add_all(insights)
+        await self.session.flush()
 
     async def paying_viewers(self, subject: Subject) -> set[tuple[int, str]]:
         """(session, viewer) pairs with a paid order: the buyers."""
