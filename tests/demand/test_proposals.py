@@ -92,7 +92,7 @@ async def test_bad_proposals_are_refused_with_the_field_named(
     topics = await _topics(database, tenant)
     other_topics = await make_topics(database, other_tenant.tenant_id, other_tenant.session_id,
                                      other_tenant.product_id)
-    cases = [
+    cases: list[tuple[dict[str, object], int, str]] = [
         ({"topic_ids": []}, 422, "invalid_input"),
         ({"topic_ids": [next(iter(other_topics.values()))]}, 422, "topic_not_found"),
         ({"topic_ids": [topics["出个大号的吧"]], "quote_ids": [999_999]}, 422, "quote_not_in_topics"),
