@@ -98,7 +98,9 @@ async def test_lists_never_show_another_tenants_rows(client: httpx.AsyncClient, 
         assert getattr(other_tenant, attribute) not in ids
 
 
-@pytest.mark.parametrize("path", ["/products/{product_id}", "/sessions/{session_id}", "/sessions/{session_id}/questions"])
+@pytest.mark.parametrize(
+    "path", ["/products/{product_id}", "/sessions/{session_id}", "/sessions/{session_id}/questions"]
+)
 async def test_console_pages_answer_404_for_another_tenants_ids(
     client: httpx.AsyncClient, tenant: TenantFixture, other_tenant: TenantFixture, path: str
 ) -> None:

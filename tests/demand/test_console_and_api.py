@@ -63,7 +63,8 @@ async def test_host_panel_groups_open_questions_and_marks_them_answered(
     detail = await client.get(f"/sessions/{tenant.session_id}", follow_redirects=False)
     assert detail.status_code == 303  # login first
     csrf = await console_login(client, tenant.member_emails[Role.HOST])
-    assert f'href="/sessions/{tenant.session_id}/questions"' in (await client.get(f"/sessions/{tenant.session_id}")).text
+    session_page = await client.get(f"/sessions/{tenant.session_id}")
+    assert f'href="/sessions/{tenant.session_id}/questions"' in session_page.text
     page = await client.get(f"/sessions/{tenant.session_id}/questions")
     assert page.status_code == 200
     assert "尺码怎么选" in page.text
