@@ -19,6 +19,7 @@ product's own names are removed: they say nothing about what is asked.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -43,6 +44,7 @@ __all__ = [
     "key_phrases",
     "phrase_counts",
     "readable_label",
+    "vectors_of",
 ]
 
 ADDRESS_WORDS = ("主播主播", "主播", "姐妹们", "宝子们", "家人们", "宝宝们", "老板", "小姐姐", "亲")
@@ -135,6 +137,26 @@ class TextCleaner:
         return " ".join(cleaned.split())
 
 
+@functools.cache
+def _minhash_template(num_perm: int) -> MinHash:
+    """Building a MinHash draws its permutations; every signature of a run shares one template's."""
+    return MinHash(num_perm=num_perm, seed=1)
+
+
+@functools.cache
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """LSH bands and rows for a threshold (datasketch finds them by numeric integration: do it once)."""
+    probe = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return probe.b, probe.r
+
+
+def _signature(shingles: set[bytes], num_perm: int) -> MinHash:
+    template = _minhash_template(num_perm)
+    signature = MinHash(num_perm=num_perm, seed=1, permutations=template.permutations, scheme=template.scheme)
+    signature.update_batch(list(shingles))
+    return signature
+
+
 def _shingles(text: str, size: int) -> set[bytes]:
     compact = _NON_WORD.sub("", text)
     if len(compact) <= size:
@@ -167,7 +189,7 @@ def fit_vectorizer(texts: Sequence[str]) -> TfidfVectorizer:
     return vectorizer
 
 
-def _vectors(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> Any:
+def vectors_of(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> Any:
     return vectorizer.transform([text or " " for text in texts])
 
 
@@ -190,14 +212,17 @@ def group_comments(
         cleaned.update({c.event_row_id: cleaner.clean(c.text) for c in members})
 
     # 1. Near-duplicates, among the new comments and against comments already placed.
-    lsh = MinHashLSH(threshold=settings.duplicate_threshold, num_perm=settings.num_perm)
+    lsh = MinHashLSH(
+        threshold=settings.duplicate_threshold,
+        num_perm=settings.num_perm,
+        params=_lsh_params(settings.duplicate_threshold, settings.num_perm),
+    )
     signatures: dict[int, MinHash] = {}
     for event_id in sorted(cleaned):
         shingles = _shingles(cleaned[event_id], settings.shingle_size)
         if not shingles:
             continue
-        signature = MinHash(num_perm=settings.num_perm, seed=1)
-        signature.update_batch(list(shingles))
+        signature = _signature(shingles, settings.num_perm)
         signatures[event_id] = signature
         lsh.insert(str(event_id), signature)
     union = _UnionFind(c.event_row_id for c in new)
@@ -237,17 +262,22 @@ def group_comments(
     if not pending:
         return grouping
 
-    # 2. Existing topics, by centroid similarity.
-    group_vectors = l2_normalize(
-        np.vstack([np.asarray(_vectors(vectorizer, [cleaned[e] for e in ids]).mean(axis=0)) for ids in pending])
-    )
+    # 2. Existing topics, by centroid similarity (one transform for every text of the partition).
+    order = sorted(cleaned)
+    row_of = {event_id: row for row, event_id in enumerate(order)}
+    matrix = vectors_of(vectorizer, [cleaned[e] for e in order])
+
+    def mean_vector(event_ids: Iterable[int]) -> Any:
+        return np.asarray(matrix[[row_of[e] for e in event_ids]].mean(axis=0))
+
+    group_vectors = l2_normalize(np.vstack([mean_vector(ids) for ids in pending]))
     leftover: list[int] = list(range(len(pending)))
     if existing:
         topic_ids = sorted(existing)
         centroids = l2_normalize(
             np.vstack(
                 [
-                    np.asarray(_vectors(vectorizer, [cleaned[c.event_row_id] for c in existing[t]]).mean(axis=0))
+                    np.asarray(vectors_of(vectorizer, [cleaned[c.event_row_id] for c in existing[t]]).mean(axis=0))
                     for t in topic_ids
                 ]
             )
@@ -278,12 +308,11 @@ def group_comments(
     return grouping
 
 
-def readable_label(texts: Sequence[str], cleaner: TextCleaner, vectorizer: TfidfVectorizer, limit: int = 24) -> str:
-    """The medoid comment (closest to the topic's centroid), without address words and emoji."""
+def readable_label(texts: Sequence[str], vectors: Any, limit: int = 24) -> str:
+    """The medoid comment (closest to the centroid of the L2-normalised TF-IDF ``vectors`` of ``texts``), tidied."""
     if not texts:
         return ""
     tidy = [_tidy(text) for text in texts]
-    vectors = l2_normalize(_vectors(vectorizer, [cleaner.clean(text) for text in texts]))
     centroid = np.asarray(vectors.mean(axis=0)).ravel()
     scores = vectors @ centroid
     # Ties go to the shorter, then the earlier text: labels should be short.

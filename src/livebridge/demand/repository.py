@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject, scoped
@@ -255,12 +255,17 @@ class TopicRepository(Repository[DemandTopic]):
         )
         return sorted(int(e) for e in (await self.session.execute(statement)).scalars())
 
-    async def add_members(self, tenant_id: int, rows: Sequence[tuple[int, int, int | None]]) -> None:
-        """(event_row_id, topic_id, duplicate_of) rows."""
-        self.session.add_all(
-            DemandTopicMember(tenant_id=tenant_id, event_row_id=e, topic_id=t, duplicate_of=d) for e, t, d in rows
-        )
+    async def add_many(self, topics: Sequence[DemandTopic]) -> None:
+        self.session.add_all(topics)
         await self.session.flush()
+
+    async def add_members(self, tenant_id: int, rows: Sequence[tuple[int, int, int | None]]) -> None:
+        """(event_row_id, topic_id, duplicate_of) rows, in one multi-row insert."""
+        if rows:
+            await self.session.execute(
+                insert(DemandTopicMember),
+                [{"tenant_id": tenant_id, "event_row_id": e, "topic_id": t, "duplicate_of": d} for e, t, d in rows],
+            )
 
     async def remove_members(self, subject: Subject, event_row_ids: Sequence[int]) -> None:
         if event_row_ids:
@@ -342,14 +347,13 @@ class TopicRepository(Repository[DemandTopic]):
         return {int(i): (str(t), s) for i, t, s in (await self.session.execute(statement)).all()}
 
     async def product_session_starts(self, subject: Subject, product_id: int) -> list[datetime]:
-        """When each session that had the product on its shelf started (or was to start)."""
-        started = func.coalesce(LiveSession.started_at, LiveSession.scheduled_start_at)
+        """When each session that had the product on its shelf started (sessions that took place)."""
         statement = (
-            scoped(select(started), LiveSession, subject)
+            scoped(select(LiveSession.started_at), LiveSession, subject)
             .join(ShelfItem, ShelfItem.session_id == LiveSession.id)
-            .where(ShelfItem.product_id == product_id)
+            .where(ShelfItem.product_id == product_id, LiveSession.started_at.is_not(None))
         )
-        return list((await self.session.execute(statement)).scalars())
+        return [start for start in (await self.session.execute(statement)).scalars() if start is not None]
 
 
 class ProposalRepository(Repository[Proposal]):

@@ -26,6 +26,7 @@ from livebridge.demand.grouping import (
     key_phrases,
     phrase_counts,
     readable_label,
+    vectors_of,
 )
 from livebridge.demand.repository import InsightRepository, InsightRow, ProposalRepository, QuoteRow, TopicRepository
 from livebridge.demand.schemas import QuoteRead, RebuildRead, ShipEffect, TopicDetail, TopicRead, TrendPoint
@@ -144,12 +145,14 @@ class _Labeller:
     def __init__(self, rows_by_topic: Mapping[int, list[InsightRow]], cleaners: Mapping[int | None, TextCleaner]):
         self.rows_by_topic = rows_by_topic
         self.cleaners = cleaners
-        texts = [
-            cleaners.get(r.product_id, cleaners[None]).clean(r.normalized)
-            for rows in rows_by_topic.values()
-            for r in rows
-        ]
-        self.vectorizer = fit_vectorizer(texts or [" "])
+        self.row_of: dict[int, int] = {}
+        texts: list[str] = []
+        for rows in rows_by_topic.values():
+            for row in rows:
+                self.row_of[row.event_row_id] = len(texts)
+                texts.append(self._cleaner(rows).clean(row.normalized))
+        vectorizer = fit_vectorizer(texts or [" "])
+        self.matrix = vectors_of(vectorizer, texts or [" "])
         self.counts = {
             topic_id: phrase_counts([r.normalized for r in rows], self._cleaner(rows))
             for topic_id, rows in rows_by_topic.items()
@@ -165,7 +168,8 @@ class _Labeller:
         rows = self.rows_by_topic.get(topic.id, [])
         if not rows:
             return
-        topic.label = readable_label([r.normalized for r in rows], self._cleaner(rows), self.vectorizer)
+        vectors = self.matrix[[self.row_of[r.event_row_id] for r in rows]]
+        topic.label = readable_label([r.normalized for r in rows], vectors)
         topic.key_phrases = key_phrases(self.counts[topic.id], self.topics_with_word, len(self.counts))
 
 
@@ -220,17 +224,19 @@ async def rebuild_topics(
         for event_id, topic_id in sorted(grouping.joins.items()):
             placed.append((event_id, topic_id, grouping.duplicate_of.get(event_id)))
             changed.add(topic_id)
-        for group in grouping.new_groups:
-            topic = await topics.add(
-                DemandTopic(
-                    tenant_id=tenant_id,
-                    product_id=product_id,
-                    kind=TopicKind(kind),
-                    label="",
-                    key_phrases=[],
-                    is_simulated=all(simulated[e] for e in group),
-                )
+        fresh = [
+            DemandTopic(
+                tenant_id=tenant_id,
+                product_id=product_id,
+                kind=TopicKind(kind),
+                label="",
+                key_phrases=[],
+                is_simulated=all(simulated[e] for e in group),
             )
+            for group in grouping.new_groups
+        ]
+        await topics.add_many(fresh)
+        for topic, group in zip(fresh, grouping.new_groups, strict=True):
             created.append(topic)
             active[topic.id] = topic
             changed.add(topic.id)
