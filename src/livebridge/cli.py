@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.config import get_settings
 from livebridge.db import Database
+from livebridge.demand.cli import app as demand_app
 from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
@@ -46,6 +47,7 @@ app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (mark
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
 app.add_typer(insight_app, name="insight")
+app.add_typer(demand_app, name="demand", help="Demand topics (C2M): regroup comments, export reports.")
 
 console = Console()
 err_console = Console(stderr=True)

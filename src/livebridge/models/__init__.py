@@ -2,6 +2,19 @@
 
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
+from livebridge.models.demand import (
+    DemandTopic,
+    DemandTopicEdit,
+    DemandTopicMember,
+    Proposal,
+    ProposalQuote,
+    ProposalStatus,
+    ProposalTopic,
+    ProposalTransition,
+    TopicEditKind,
+    TopicKind,
+    TopicStatus,
+)
 from livebridge.models.events import LiveEventRow
 from livebridge.models.insight import CommentInsight, InsightCursor
 from livebridge.models.live import (
@@ -14,6 +27,7 @@ from livebridge.models.live import (
     SessionStatus,
     ShelfItem,
 )
+from livebridge.models.notification import Notification
 from livebridge.models.rollups import SessionSecond, SessionSku
 from livebridge.models.tenancy import (
     ApiKey,
@@ -33,6 +47,9 @@ __all__ = [
     "AuthSession",
     "Base",
     "CommentInsight",
+    "DemandTopic",
+    "DemandTopicEdit",
+    "DemandTopicMember",
     "ExplanationSegment",
     "Host",
     "HostRole",
@@ -40,11 +57,17 @@ __all__ = [
     "LiveEventRow",
     "LiveSession",
     "Membership",
+    "Notification",
     "Organization",
     "OrganizationKind",
     "Platform",
     "Product",
     "ProductStatus",
+    "Proposal",
+    "ProposalQuote",
+    "ProposalStatus",
+    "ProposalTopic",
+    "ProposalTransition",
     "Role",
     "SessionHost",
     "SessionSecond",
@@ -53,5 +76,8 @@ __all__ = [
     "ShelfItem",
     "Sku",
     "Tenant",
+    "TopicEditKind",
+    "TopicKind",
+    "TopicStatus",
     "User",
 ]
