@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.audit.cli import app as audit_app
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.config import get_settings
 from livebridge.db import Database
@@ -42,6 +43,7 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 err_console = Console(stderr=True)

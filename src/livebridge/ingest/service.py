@@ -16,6 +16,7 @@ from typing import Any, Final
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.audit import service as audit_service
 from livebridge.authz import Subject
 from livebridge.exceptions import PayloadTooLarge
 from livebridge.ingest.repository import EventRepository
@@ -129,12 +130,9 @@ async def do_ingest(
         unique.setdefault((event.source, event.event_id), event)
     rows = [event_row(e, live_session.tenant_id, live_session.id, now) for e in unique.values()]
     stored = await EventRepository(session).insert_new(rows)
-    await stats_service.record_stored_events(
-        session,
-        live_session.tenant_id,
-        live_session.id,
-        (row for row in rows if (row["source"], row["event_id"]) in stored),
-    )
+    new_rows = [row for row in rows if (row["source"], row["event_id"]) in stored]
+    await stats_service.record_stored_events(session, live_session.tenant_id, live_session.id, new_rows)
+    await audit_service.record_live_orders(session, live_session.tenant_id, new_rows)
     marks = [
         (row["occurred_at"], row["type"] == "product_explain_start", row["sku_code"], row["link_number"])
         for row in rows

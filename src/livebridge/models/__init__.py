@@ -1,5 +1,6 @@
 """All ORM models, one module per aggregate. Importing this package registers every table."""
 
+from livebridge.models.audit import AuditChainHead, AuditCheckpoint, AuditEntry
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.events import LiveEventRow
@@ -15,6 +16,7 @@ from livebridge.models.live import (
     ShelfItem,
 )
 from livebridge.models.rollups import SessionSecond, SessionSku
+from livebridge.models.scorecards import ScorecardWeights
 from livebridge.models.tenancy import (
     ApiKey,
     ApiKeyRole,
@@ -30,6 +32,9 @@ from livebridge.models.tenancy import (
 __all__ = [
     "ApiKey",
     "ApiKeyRole",
+    "AuditChainHead",
+    "AuditCheckpoint",
+    "AuditEntry",
     "AuthSession",
     "Base",
     "CommentInsight",
@@ -45,6 +50,7 @@ __all__ = [
     "Product",
     "ProductStatus",
     "Role",
+    "ScorecardWeights",
     "SessionHost",
     "SessionSecond",
     "SessionSku",
