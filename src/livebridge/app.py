@@ -28,6 +28,8 @@ from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
 from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
+from livebridge.scorecards import endpoints as scorecard_endpoints
+from livebridge.scorecards import pages as scorecard_pages
 from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
@@ -128,9 +130,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     _install_error_handlers(app)
-    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints):
+    for module in (
+        tenancy_endpoints,
+        catalog_endpoints,
+        live_endpoints,
+        ingest_endpoints,
+        stats_endpoints,
+        scorecard_endpoints,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages):
+    for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages, scorecard_pages):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
