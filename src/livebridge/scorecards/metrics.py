@@ -30,7 +30,7 @@ RANKING_METRICS: Final[tuple[RankingMetric, ...]] = (
     RankingMetric("authenticity", N_("Authenticity index"), True, 10),
     RankingMetric("gpm", N_("GPM (GMV per 1,000 views)"), True, 5),
     RankingMetric("complaints", N_("Complaints per 1,000 orders"), False, 5),
-    RankingMetric("orders", N_("Orders"), True, 5),
+    RankingMetric("orders", N_("Paid orders"), True, 5),
     RankingMetric("aov", N_("Average order value"), True, 0),
     RankingMetric("demand_topics", N_("Demand topics contributed"), True, 0),
 )

@@ -116,19 +116,46 @@ async def save_weights(request: Request, session: DbSession, identity: ConsoleUs
     return await submit_form(request, RankingWeights, save, redirect_to="/scorecards", show_again=show_again)
 
 
-def _chart_data(comparison: HostComparison, gettext: Any) -> dict[str, Any]:
-    """Scaled metric scores (0–100) per host, and the three GMV figures in yuan, for ECharts."""
+def _charts(comparison: HostComparison, gettext: Any) -> dict[str, dict[str, Any]]:
+    """ECharts options (rendered by console.js from ``data-chart``): scaled figures and the three GMVs."""
+    hosts = [card.host_name for card in comparison.hosts]
     used = [m for m in RANKING_METRICS if m.key in comparison.hosts[0].metric_scores]
-    return {
-        "hosts": [card.host_name for card in comparison.hosts],
-        "metrics": [gettext(m.label) for m in used],
-        "scores": [[round(100 * (card.metric_scores.get(m.key) or 0.0), 1) for m in used] for card in comparison.hosts],
-        "gmv": [card.gmv_fen / 100 for card in comparison.hosts],
-        "net_gmv": [card.net_gmv_fen / 100 for card in comparison.hosts],
-        "verified_net_gmv": [
-            None if card.verified_net_gmv_fen is None else card.verified_net_gmv_fen / 100 for card in comparison.hosts
+    scores = {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "data": hosts},
+        "grid": {"left": 40, "right": 20, "top": 40, "bottom": 100},
+        "xAxis": {
+            "type": "category",
+            "data": [gettext(m.label) for m in used],
+            "axisLabel": {"interval": 0, "rotate": 30},
+        },
+        "yAxis": {"type": "value", "min": 0, "max": 100},
+        "series": [
+            {
+                "name": card.host_name,
+                "type": "bar",
+                "data": [round(100 * (card.metric_scores.get(m.key) or 0.0), 1) for m in used],
+            }
+            for card in comparison.hosts
         ],
     }
+    series = (
+        (gettext("GMV"), [card.gmv_fen for card in comparison.hosts]),
+        (gettext("GMV net of refunds"), [card.net_gmv_fen for card in comparison.hosts]),
+        (gettext("Verified net GMV"), [card.verified_net_gmv_fen for card in comparison.hosts]),
+    )
+    gmv = {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "data": [name for name, _ in series]},
+        "grid": {"left": 80, "right": 20, "top": 40, "bottom": 30},
+        "xAxis": {"type": "category", "data": hosts},
+        "yAxis": {"type": "value", "name": "¥"},
+        "series": [
+            {"name": name, "type": "bar", "data": [None if fen is None else fen / 100 for fen in values]}
+            for name, values in series
+        ],
+    }
+    return {"scores": scores, "gmv": gmv}
 
 
 @router.get("/scorecards/compare", response_class=HTMLResponse)
@@ -146,5 +173,5 @@ async def compare_page(
     return render(
         request,
         "scorecards/compare.html",
-        _context(identity, comparison=comparison, chart=_chart_data(comparison, gettext_for(request))),
+        _context(identity, comparison=comparison, charts=_charts(comparison, gettext_for(request))),
     )
