@@ -25,6 +25,7 @@ from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
+from livebridge.scorecards.cli import app as scorecards_app
 from livebridge.simulate.cli import app as simulate_app
 from livebridge.stats.cli import app as sessions_app
 from livebridge.tenancy import service as tenancy_service
@@ -44,6 +45,7 @@ app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (mark
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
 app.add_typer(audit_app, name="audit")
+app.add_typer(scorecards_app, name="scorecards")
 
 console = Console()
 err_console = Console(stderr=True)
