@@ -21,22 +21,27 @@ GENESIS_HASH: Final = "0" * 64
 ProblemKind = Literal["changed", "removed", "reordered", "rewritten"]
 
 
+_SCALARS: Final = frozenset({str, int, bool, type(None)})
+
+
 def _check_value(value: Any, path: str) -> None:
     """Only JSON-native values whose text is the same in every language: no floats, no NaN."""
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)
+    if kind in _SCALARS:
         return
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if not isinstance(key, str):
+            if type(key) is not str:
                 raise TypeError(f"audit payload key {path}.{key!r} must be a string")
-            _check_value(item, f"{path}.{key}")
+            if type(item) not in _SCALARS:
+                _check_value(item, f"{path}.{key}")
         return
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _check_value(item, f"{path}[{index}]")
         return
     raise TypeError(
-        f"audit payload value at {path} is a {type(value).__name__}: use int (fen, basis points), str or bool"
+        f"audit payload value at {path} is a {kind.__name__}: use int (fen, basis points), str or bool"
     )
 
 

@@ -58,7 +58,8 @@ class AuditRepository:
 
     async def append(self, tenant_id: int, rows: Sequence[dict[str, Any]], now: datetime) -> None:
         """Insert the new entries (one multi-row statement) and move the head to the last one."""
-        await self.session.execute(insert(AuditEntry), list(rows))
+        # Core insert of the table (not the ORM bulk path): one executemany, no per-row objects.
+        await self.session.execute(insert(AuditEntry.__table__), list(rows))
         last = rows[-1]
         await self.session.execute(
             update(AuditChainHead)
