@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,7 +59,7 @@ class AuditRepository:
     async def append(self, tenant_id: int, rows: Sequence[dict[str, Any]], now: datetime) -> None:
         """Insert the new entries (one multi-row statement) and move the head to the last one."""
         # Core insert of the table (not the ORM bulk path): one executemany, no per-row objects.
-        await self.session.execute(insert(AuditEntry.__table__), list(rows))
+        await self.session.execute(insert(cast(Table, AuditEntry.__table__)), list(rows))
         last = rows[-1]
         await self.session.execute(
             update(AuditChainHead)
