@@ -36,6 +36,8 @@ from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
 from livebridge.replay import endpoints as replay_endpoints
 from livebridge.replay import pages as replay_pages
+from livebridge.scorecards import endpoints as scorecard_endpoints
+from livebridge.scorecards import pages as scorecard_pages
 from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         insight_endpoints,
         replay_endpoints,
         demand_endpoints,
+        scorecard_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.
@@ -163,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         replay_pages,
         notifications_pages,
         demand_pages,
+        scorecard_pages,
         live_pages,
     ):
         app.include_router(module.router, include_in_schema=False)

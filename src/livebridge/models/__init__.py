@@ -1,5 +1,6 @@
 """All ORM models, one module per aggregate. Importing this package registers every table."""
 
+from livebridge.models.audit import AuditChainHead, AuditCheckpoint, AuditEntry
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.demand import (
@@ -29,6 +30,7 @@ from livebridge.models.live import (
 )
 from livebridge.models.notification import Notification
 from livebridge.models.rollups import SessionSecond, SessionSku
+from livebridge.models.scorecards import ScorecardWeights
 from livebridge.models.tenancy import (
     ApiKey,
     ApiKeyRole,
@@ -44,6 +46,9 @@ from livebridge.models.tenancy import (
 __all__ = [
     "ApiKey",
     "ApiKeyRole",
+    "AuditChainHead",
+    "AuditCheckpoint",
+    "AuditEntry",
     "AuthSession",
     "Base",
     "CommentInsight",
@@ -69,6 +74,7 @@ __all__ = [
     "ProposalTopic",
     "ProposalTransition",
     "Role",
+    "ScorecardWeights",
     "SessionHost",
     "SessionSecond",
     "SessionSku",
