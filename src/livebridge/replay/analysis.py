@@ -233,31 +233,32 @@ def product_advice(products: Sequence[ProductReplay]) -> list[Advice]:
     ]
 
 
+def _top_aspects(counts: Sequence[AspectCount], minimum: int) -> str | None:
+    """'价格 23 条、功能 17 条' for the most frequent aspects at or above ``minimum``, or None."""
+    top = [item for item in counts if item.count >= minimum][:MAX_ADVICE_PER_KIND]
+    return "、".join(f"{ASPECT_NAMES.get(i.aspect, i.aspect)} {i.count} 条" for i in top) if top else None
+
+
 def comment_advice(unanswered: Sequence[AspectCount], complaints: Sequence[AspectCount]) -> list[Advice]:
-    advice = [
-        Advice(
-            kind="unanswered_questions",
-            severity="warning",
-            text=(
-                f"{item.count} 条关于{ASPECT_NAMES.get(item.aspect, item.aspect)}的提问未回复，"
-                "建议安排助播集中解答并在详情页补充说明"
-            ),
+    advice = []
+    asked = _top_aspects(unanswered, MIN_UNANSWERED_QUESTIONS)
+    if asked:
+        advice.append(
+            Advice(
+                kind="unanswered_questions",
+                severity="warning",
+                text=f"未回复的提问集中在：{asked}，建议安排助播集中解答并在详情页补充说明",
+            )
         )
-        for item in unanswered
-        if item.count >= MIN_UNANSWERED_QUESTIONS
-    ]
-    advice.extend(
-        Advice(
-            kind="complaints",
-            severity="warning",
-            text=(
-                f"{item.count} 条关于{ASPECT_NAMES.get(item.aspect, item.aspect)}的投诉或负面评论，"
-                "建议会后跟进并反馈给供应链"
-            ),
+    complained = _top_aspects(complaints, MIN_COMPLAINTS)
+    if complained:
+        advice.append(
+            Advice(
+                kind="complaints",
+                severity="warning",
+                text=f"投诉与负面评论集中在：{complained}，建议会后跟进并反馈给供应链",
+            )
         )
-        for item in complaints
-        if item.count >= MIN_COMPLAINTS
-    )
     return advice
 
 
