@@ -20,7 +20,6 @@ from livebridge.kit.pagination import PageParams
 from livebridge.kit.repository import Repository
 from livebridge.models import CommentInsight, InsightCursor, LiveEventRow, LiveSession, Product, Sku
 
-# SQLite allows 32,766 bound values per statement: 16 columns × 1,000 rows fit.
 INSERT_ROWS_PER_STATEMENT: Final = 1_000
 
 
@@ -51,7 +50,9 @@ class InsightRepository(Repository[CommentInsight]):
                 LiveEventRow.is_simulated,
             )
             .where(
-                LiveEventRow.session_id == session_id,
+                # "+ 0" keeps the planner off the (session, time) index, which would read every
+                # event of the session; the primary key range after the cursor is the short path.
+                LiveEventRow.session_id + 0 == session_id,
                 LiveEventRow.id > after_event_id,
                 LiveEventRow.type == "comment",
             )
@@ -60,6 +61,12 @@ class InsightRepository(Repository[CommentInsight]):
         )
         rows = (await self.session.execute(statement)).all()
         return [(int(i), int(t), at, viewer, text, bool(sim)) for i, t, at, viewer, text, sim in rows]
+
+    async def dangerously_first_event_id(self, session_id: int) -> int | None:
+        """The session's first event row id (where a new cursor starts), by the session index."""
+        statement = select(func.min(LiveEventRow.id)).where(LiveEventRow.session_id == session_id)
+        first = (await self.session.execute(statement)).scalar()
+        return int(first) if first is not None else None
 
     async def dangerously_comments_without_insight(self, session_id: int, through_event_id: int) -> list[int]:
         """Ids of the session's comments up to the cursor that have no insight (a rescan)."""
@@ -76,18 +83,21 @@ class InsightRepository(Repository[CommentInsight]):
         return [int(i) for i in (await self.session.execute(statement)).scalars()]
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[int]:
-        """Insert insights whose comment has none yet; return the event ids actually inserted."""
-        dialect = await self._dialect()
+        """Insert insights whose comment has none yet; return the event ids actually inserted.
+
+        One cached Core statement executed for many rows (SQLAlchemy batches it into multi-row
+        INSERT … ON CONFLICT DO NOTHING RETURNING): no per-call compilation of thousands of values.
+        """
+        table = CommentInsight.__table__
+        statement = (
+            _insert(await self._dialect())(table)
+            .on_conflict_do_nothing(index_elements=["event_row_id"])
+            .returning(table.c.event_row_id)
+        )
         inserted: set[int] = set()
         for start in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
-            chunk = rows[start : start + INSERT_ROWS_PER_STATEMENT]
-            statement = (
-                _insert(dialect)(CommentInsight)
-                .values(list(chunk))
-                .on_conflict_do_nothing(index_elements=["event_row_id"])
-                .returning(CommentInsight.event_row_id)
-            )
-            inserted.update(int(i) for i in (await self.session.execute(statement)).scalars())
+            result = await self.session.execute(statement, list(rows[start : start + INSERT_ROWS_PER_STATEMENT]))
+            inserted.update(int(i) for i in result.scalars())
         return inserted
 
     async def dangerously_cursor(self, session_id: int) -> InsightCursor | None:

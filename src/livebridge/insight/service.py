@@ -126,27 +126,38 @@ class CatchUp:
     stored: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def understand_chunk(session: AsyncSession, session_id: int, model_dir: Path | None) -> tuple[int, CatchUp, bool]:
-    """Understand the next chunk of the session's comments in the caller's transaction.
+@dataclass
+class _Chunk:
+    """The next comments of a session, analysed and linked, ready to be stored."""
 
-    Returns (tenant id, this chunk's result, whether more comments may follow).
-    """
+    tenant_id: int
+    through_event_id: int  # the cursor after storing them
+    rows: list[dict[str, Any]]
+    error: str | None  # the models cannot be used: nothing analysed
+    record: bool  # the cursor row must be written even without rows (new, or clearing an error)
+    full: bool  # a whole chunk: more may follow
+
+
+async def _prepare_chunk(session: AsyncSession, session_id: int, model_dir: Path | None) -> _Chunk | None:
+    """Read and analyse the session's next comments (reads only); None when the session is gone."""
     repository = InsightRepository(session)
     tenant_id = await repository.dangerously_session_tenant(session_id)
     if tenant_id is None:
-        return 0, CatchUp(), False
+        return None
     cursor = await repository.dangerously_cursor(session_id)
-    after = cursor.through_event_id if cursor is not None else 0
+    if cursor is not None:
+        after = cursor.through_event_id
+    else:
+        first = await repository.dangerously_first_event_id(session_id)
+        after = first - 1 if first is not None else 0
+    record = cursor is None or cursor.last_error is not None
     comments = await repository.dangerously_comments_after(session_id, after, CHUNK_COMMENTS)
-    now = utcnow()
     if not comments:
-        await repository.advance(tenant_id, session_id, through_event_id=after, at=now, error=None)
-        return tenant_id, CatchUp(), False
+        return _Chunk(tenant_id, after, [], None, record, full=False)
     try:
         analyzer = load_analyzer(model_dir)
     except UnderstandingUnavailable as exc:
-        await repository.advance(tenant_id, session_id, through_event_id=after, at=now, error=str(exc))
-        return tenant_id, CatchUp(error=str(exc)), False
+        return _Chunk(tenant_id, after, [], str(exc), record=True, full=False)
     linker = await _session_linker(session, repository, tenant_id, session_id)
     analyses = analyzer.analyze_batch([text or "" for _, _, _, _, text, _ in comments])
     rows: list[dict[str, Any]] = []
@@ -171,34 +182,62 @@ async def understand_chunk(session: AsyncSession, session_id: int, model_dir: Pa
                 "is_simulated": simulated,
             }
         )
-    inserted = await repository.insert_new(rows)
-    await repository.advance(tenant_id, session_id, through_event_id=comments[-1][0], at=now, error=None)
-    stored = [row for row in rows if row["event_row_id"] in inserted]
-    return tenant_id, CatchUp(understood=len(stored), chunks=1, stored=stored), len(comments) == CHUNK_COMMENTS
+    return _Chunk(tenant_id, comments[-1][0], rows, None, record=True, full=len(comments) == CHUNK_COMMENTS)
+
+
+async def _store_chunk(session: AsyncSession, session_id: int, chunk: _Chunk) -> CatchUp:
+    """Insert the chunk's insights (those not there yet) and move the cursor."""
+    repository = InsightRepository(session)
+    inserted = await repository.insert_new(chunk.rows) if chunk.rows else set()
+    if chunk.record:
+        await repository.advance(
+            chunk.tenant_id, session_id, through_event_id=chunk.through_event_id, at=utcnow(), error=chunk.error
+        )
+    stored = [row for row in chunk.rows if row["event_row_id"] in inserted]
+    return CatchUp(understood=len(stored), chunks=1 if chunk.rows else 0, error=chunk.error, stored=stored)
+
+
+async def understand_chunk(session: AsyncSession, session_id: int, model_dir: Path | None) -> tuple[CatchUp, bool]:
+    """Understand the session's next chunk of comments in the caller's transaction.
+
+    Returns the chunk's result and whether more comments may follow.
+    """
+    chunk = await _prepare_chunk(session, session_id, model_dir)
+    if chunk is None:
+        return CatchUp(), False
+    return await _store_chunk(session, session_id, chunk), chunk.full
 
 
 async def catch_up(database: Database, session_id: int, publish: Publish | None = None) -> CatchUp:
-    """Understand every comment of the session not understood yet; one transaction per chunk.
+    """Understand every comment of the session not understood yet.
 
-    After each committed chunk the stored insights (the newest ``PUBLISH_LIMIT``) go to the
-    session's insights channel; a failure to understand is published there too.
+    Per chunk: reading and analysing run in a read transaction; storing runs in a short write
+    transaction of its own, so the analysis never holds the write lock that ingestion needs
+    (SQLite has one writer). After each committed chunk the stored insights (the newest
+    ``PUBLISH_LIMIT``) go to the session's insights channel; a failure to understand too.
     """
     total = CatchUp()
     model_dir = database.settings.model_dir
-    more = True
-    while more:
-        async with database.transaction() as session:
-            tenant_id, chunk, more = await understand_chunk(session, session_id, model_dir)
-        total.understood += chunk.understood
-        total.chunks += chunk.chunks
+    while True:
+        async with database.transaction(write=False) as session:
+            chunk = await _prepare_chunk(session, session_id, model_dir)
+        if chunk is None:
+            return total
+        result = CatchUp()
+        if chunk.rows or chunk.record:
+            async with database.transaction() as session:
+                result = await _store_chunk(session, session_id, chunk)
+        total.understood += result.understood
+        total.chunks += result.chunks
         total.error = chunk.error
-        if publish is not None and tenant_id and (chunk.stored or chunk.error):
+        if publish is not None and (result.stored or chunk.error):
             message = {
-                "insights": [_feed_item(row) for row in chunk.stored[-PUBLISH_LIMIT:]],
+                "insights": [_feed_item(row) for row in result.stored[-PUBLISH_LIMIT:]],
                 "unavailable": chunk.error,
             }
-            await publish(insights_channel(tenant_id, session_id), orjson.dumps(message).decode())
-    return total
+            await publish(insights_channel(chunk.tenant_id, session_id), orjson.dumps(message).decode())
+        if not chunk.full:
+            return total
 
 
 async def sessions_to_sweep(database: Database) -> list[int]:
