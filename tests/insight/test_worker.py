@@ -10,13 +10,16 @@ import time
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from livebridge.config import Settings
 from livebridge.db import Database
-from livebridge.insight import service
+from livebridge.insight import service, tasks
+from livebridge.insight.tasks import request_understanding
 from livebridge.realtime.broadcaster import Broadcaster
 from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
+from livebridge.worker.queue import configure_queue, huey
 from tests.insight.conftest import T0, Room, comment, comment_count, insights_by_event, push
 
 
@@ -59,3 +62,18 @@ async def test_pushed_comments_are_understood_by_the_worker_once(
     finally:
         await asyncio.to_thread(stop_embedded_consumer, consumer)
         await messages.aclose()  # type: ignore[attr-defined]
+
+
+def test_batches_join_a_run_that_is_still_queued(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    configure_queue(settings)
+    session_id = 10**9 + int(time.time() * 1000) % 10**6  # no such session: a run of it does nothing
+
+    def queued() -> int:
+        return sum(1 for t in huey.pending() if t.name == "understand_session" and t.args == (session_id,))
+
+    request_understanding(session_id)
+    request_understanding(session_id)  # the first run has not started: this batch joins it
+    assert queued() == 1
+    monkeypatch.setattr(tasks, "QUEUED_MARK_SECONDS", 0.0)  # a mark that old may belong to a lost run
+    request_understanding(session_id)
+    assert queued() == 2
