@@ -18,7 +18,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from livebridge.authz import Subject, scoped
 from livebridge.kit.pagination import PageParams
 from livebridge.kit.repository import Repository
-from livebridge.models import CommentInsight, InsightCursor, LiveEventRow, LiveSession, Product, Sku
+from livebridge.models import (
+    CommentInsight,
+    ExplanationSegment,
+    InsightCursor,
+    LiveEventRow,
+    LiveSession,
+    Product,
+    ShelfItem,
+    Sku,
+)
 
 INSERT_ROWS_PER_STATEMENT: Final = 1_000
 
@@ -175,6 +184,22 @@ class InsightRepository(Repository[CommentInsight]):
             (int(product_id), str(name), list(aliases or []), codes.get(int(product_id), []))
             for product_id, name, aliases in products
         ]
+
+    async def shelf_links(self, subject: Subject, session_id: int) -> dict[int, int]:
+        """Link number → product id of the session's shelf (lean: the worker asks for it per chunk)."""
+        statement = scoped(select(ShelfItem.link_number, ShelfItem.product_id), ShelfItem, subject).where(
+            ShelfItem.session_id == session_id
+        )
+        return {int(number): int(product) for number, product in await self.session.execute(statement)}
+
+    async def segments(self, subject: Subject, session_id: int) -> list[tuple[datetime, datetime | None, int]]:
+        """(started, ended, product id) of the session's explanation segments."""
+        statement = scoped(
+            select(ExplanationSegment.started_at, ExplanationSegment.ended_at, ExplanationSegment.product_id),
+            ExplanationSegment,
+            subject,
+        ).where(ExplanationSegment.session_id == session_id)
+        return [(start, end, int(product)) for start, end, product in await self.session.execute(statement)]
 
     # --- readers ---------------------------------------------------------------------------
 

@@ -94,14 +94,14 @@ class _MatcherCache:
 _matchers = _MatcherCache()
 
 
-async def _session_linker(
-    session: AsyncSession, repository: InsightRepository, tenant_id: int, session_id: int
-) -> SessionLinker:
-    live_session = await live_service.access_session(session, _worker_subject(tenant_id), session_id)
+async def _session_linker(repository: InsightRepository, tenant_id: int, session_id: int) -> SessionLinker:
+    # The shelf and segments are read with two lean queries, not the whole session aggregate of
+    # live_service.access_session: this runs for every chunk, several times a second in a busy room.
+    subject = _worker_subject(tenant_id)
     return SessionLinker(
         await _matchers.matcher(repository, tenant_id),
-        {item.link_number: item.product_id for item in live_session.shelf},
-        [(segment.started_at, segment.ended_at, segment.product_id) for segment in live_session.segments],
+        await repository.shelf_links(subject, session_id),
+        await repository.segments(subject, session_id),
     )
 
 
@@ -158,7 +158,7 @@ async def _prepare_chunk(session: AsyncSession, session_id: int, model_dir: Path
         analyzer = load_analyzer(model_dir)
     except UnderstandingUnavailable as exc:
         return _Chunk(tenant_id, after, [], str(exc), record=True, full=False)
-    linker = await _session_linker(session, repository, tenant_id, session_id)
+    linker = await _session_linker(repository, tenant_id, session_id)
     analyses = analyzer.analyze_batch([text or "" for _, _, _, _, text, _ in comments])
     rows: list[dict[str, Any]] = []
     for (event_id, _, occurred_at, viewer, _, simulated), analysis in zip(comments, analyses, strict=True):
