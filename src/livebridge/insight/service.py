@@ -10,7 +10,6 @@ session's live channel. A missing model is recorded on the cursor (and logged, n
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,12 +40,17 @@ __all__ = [
     "CHUNK_COMMENTS",
     "CatchUp",
     "catch_up",
+    "distribution",
+    "insight_read",
     "insights_channel",
     "list_comments",
+    "recent_feed_items",
+    "sessions_to_sweep",
+    "tenant_session_ids",
+    "understand_chunk",
     "understanding_status",
 ]
 
-logger = logging.getLogger(__name__)
 CHUNK_COMMENTS: Final = 5_000
 PUBLISH_LIMIT: Final = 200  # the dashboard feed keeps 200 lines: more would be dropped unseen
 SWEEP_RECENT: Final = timedelta(days=1)
@@ -105,15 +109,12 @@ async def _session_linker(repository: InsightRepository, tenant_id: int, session
     )
 
 
+FEED_FIELDS: Final = ("intent", "aspects", "sentiment", "product_id", "product_link")
+
+
 def _feed_item(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["event_row_id"],
-        "intent": row["intent"],
-        "aspects": row["aspects"],
-        "sentiment": row["sentiment"],
-        "product_id": row["product_id"],
-        "product_link": row["product_link"],
-    }
+    """An insight as the live feed receives it (published, or sent first on the stream)."""
+    return {"id": row["event_row_id"], **{name: row[name] for name in FEED_FIELDS}}
 
 
 @dataclass
@@ -121,7 +122,6 @@ class CatchUp:
     """What one run did for a session."""
 
     understood: int = 0
-    chunks: int = 0
     error: str | None = None
     stored: list[dict[str, Any]] = field(default_factory=list)
 
@@ -194,7 +194,7 @@ async def _store_chunk(session: AsyncSession, session_id: int, chunk: _Chunk) ->
             chunk.tenant_id, session_id, through_event_id=chunk.through_event_id, at=utcnow(), error=chunk.error
         )
     stored = [row for row in chunk.rows if row["event_row_id"] in inserted]
-    return CatchUp(understood=len(stored), chunks=1 if chunk.rows else 0, error=chunk.error, stored=stored)
+    return CatchUp(understood=len(stored), error=chunk.error, stored=stored)
 
 
 async def understand_chunk(session: AsyncSession, session_id: int, model_dir: Path | None) -> tuple[CatchUp, bool]:
@@ -228,7 +228,6 @@ async def catch_up(database: Database, session_id: int, publish: Publish | None 
             async with database.transaction() as session:
                 result = await _store_chunk(session, session_id, chunk)
         total.understood += result.understood
-        total.chunks += result.chunks
         total.error = chunk.error
         if publish is not None and (result.stored or chunk.error):
             message = {
@@ -321,14 +320,7 @@ async def recent_feed_items(
     subject.check(Permission.READ)
     insights = await InsightRepository(session).recent(subject, session_id, limit)
     return [
-        {
-            "id": i.event_row_id,
-            "intent": i.intent,
-            "aspects": list(i.aspects),
-            "sentiment": i.sentiment,
-            "product_id": i.product_id,
-            "product_link": i.product_link,
-        }
+        _feed_item({"event_row_id": i.event_row_id, **{name: getattr(i, name) for name in FEED_FIELDS}})
         for i in insights
     ]
 
