@@ -154,31 +154,25 @@ class InsightRepository(Repository[CommentInsight]):
         ids.update(int(i) for i in (await self.session.execute(recent_sessions)).scalars())
         return sorted(ids)
 
-    async def dangerously_catalog_version(self, tenant_id: int) -> tuple[Any, ...]:
+    async def catalog_version(self, subject: Subject) -> tuple[Any, ...]:
         """Changes whenever a product or SKU is added, renamed, re-aliased, archived or removed."""
         products = (
             await self.session.execute(
-                select(func.count(Product.id), func.max(Product.updated_at), func.sum(Product.id)).where(
-                    Product.tenant_id == tenant_id
+                scoped(
+                    select(func.count(Product.id), func.max(Product.updated_at), func.sum(Product.id)), Product, subject
                 )
             )
         ).one()
-        skus = (
-            await self.session.execute(select(func.count(Sku.id), func.sum(Sku.id)).where(Sku.tenant_id == tenant_id))
-        ).one()
+        skus = (await self.session.execute(scoped(select(func.count(Sku.id), func.sum(Sku.id)), Sku, subject))).one()
         return (*products, *skus)
 
-    async def dangerously_catalog_terms(self, tenant_id: int) -> list[tuple[int, str, list[str], list[str]]]:
+    async def catalog_terms(self, subject: Subject) -> list[tuple[int, str, list[str], list[str]]]:
         """(product id, name, aliases, SKU codes) of every product of the tenant."""
         products = (
-            await self.session.execute(
-                select(Product.id, Product.name, Product.aliases).where(Product.tenant_id == tenant_id)
-            )
+            await self.session.execute(scoped(select(Product.id, Product.name, Product.aliases), Product, subject))
         ).all()
         codes: dict[int, list[str]] = {}
-        for product_id, code in await self.session.execute(
-            select(Sku.product_id, Sku.code).where(Sku.tenant_id == tenant_id)
-        ):
+        for product_id, code in await self.session.execute(scoped(select(Sku.product_id, Sku.code), Sku, subject)):
             codes.setdefault(int(product_id), []).append(str(code))
         return [
             (int(product_id), str(name), list(aliases or []), codes.get(int(product_id), []))

@@ -75,8 +75,9 @@ class _MatcherCache:
         self._lock = threading.Lock()
         self._matchers: OrderedDict[int, tuple[tuple[Any, ...], ProductMatcher]] = OrderedDict()
 
-    async def matcher(self, repository: InsightRepository, tenant_id: int) -> ProductMatcher:
-        version = await repository.dangerously_catalog_version(tenant_id)
+    async def matcher(self, repository: InsightRepository, subject: Subject) -> ProductMatcher:
+        tenant_id = subject.require_tenant()
+        version = await repository.catalog_version(subject)
         with self._lock:
             cached = self._matchers.get(tenant_id)
             if cached is not None and cached[0] == version:
@@ -84,7 +85,7 @@ class _MatcherCache:
                 return cached[1]
         terms = [
             CatalogTerm(text, product_id)
-            for product_id, name, aliases, codes in await repository.dangerously_catalog_terms(tenant_id)
+            for product_id, name, aliases, codes in await repository.catalog_terms(subject)
             for text in (name, *aliases, *codes)
         ]
         matcher = ProductMatcher(terms)
@@ -103,7 +104,7 @@ async def _session_linker(repository: InsightRepository, tenant_id: int, session
     # live_service.access_session: this runs for every chunk, several times a second in a busy room.
     subject = _worker_subject(tenant_id)
     return SessionLinker(
-        await _matchers.matcher(repository, tenant_id),
+        await _matchers.matcher(repository, subject),
         await repository.shelf_links(subject, session_id),
         await repository.segments(subject, session_id),
     )
