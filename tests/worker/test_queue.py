@@ -4,6 +4,7 @@ publishes to the web app's broadcaster; ``every`` fans a minute out into exact t
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -103,3 +104,29 @@ def test_enqueueing_before_the_queue_is_configured_fails_loudly(settings: Settin
             publish_tenant_count("nowhere")
     finally:
         huey.storage = storage
+
+
+@every(seconds=1)
+def publish_each_second() -> None:
+    async def work(context: TaskContext) -> None:
+        await context.publish("test:every-second", str(time.time()))
+
+    run_task(work)
+
+
+async def test_a_consumer_runs_a_one_second_task_every_second(app: FastAPI, settings: Settings) -> None:
+    broadcaster: Broadcaster = app.state.broadcaster
+    messages = broadcaster.subscribe("test:every-second")
+    first = asyncio.ensure_future(anext(messages))
+    await asyncio.sleep(0)
+    consumer = start_embedded_consumer(settings, broadcaster, asyncio.get_running_loop())
+    assert consumer is not None
+    try:
+        runs = [float(await asyncio.wait_for(first, timeout=15))]
+        while len(runs) < 4:
+            runs.append(float(await asyncio.wait_for(anext(messages), timeout=5)))
+        # Four runs, each within 5 s of the previous, spread over their ticks (not one burst).
+        assert 2.0 <= runs[-1] - runs[0] < 10.0, runs
+    finally:
+        await asyncio.to_thread(stop_embedded_consumer, consumer)
+        await messages.aclose()  # type: ignore[attr-defined]
