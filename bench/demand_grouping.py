@@ -68,8 +68,13 @@ def run(
             truth.append(f"{kind}/{product}/{template}")
             found.append(topic_of[event_id])
     elapsed = time.perf_counter() - started
-    return (adjusted_rand_score(truth, found), v_measure_score(truth, found), len(set(found)), len(set(truth)),
-            len(rows) / elapsed)
+    return (
+        adjusted_rand_score(truth, found),
+        v_measure_score(truth, found),
+        len(set(found)),
+        len(set(truth)),
+        len(rows) / elapsed,
+    )
 
 
 def main() -> None:

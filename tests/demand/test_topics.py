@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject
@@ -15,7 +16,7 @@ from livebridge.demand.repository import TopicRepository
 from livebridge.demand.schemas import RebuildRead
 from livebridge.exceptions import AppError
 from livebridge.kit.pagination import PageParams
-from livebridge.models import DemandTopic
+from livebridge.models import CommentInsight, DemandTopic
 from tests.demand.factories import BASE_TIME, Said, add_comments, add_paid_order, subject_of
 from tests.factories import TenantFixture
 
@@ -221,3 +222,14 @@ async def test_spam_and_excluded_viewers_never_count(database: Database, tenant:
 
     await rebuild(database, tenant, excluded=(*service.DEFAULT_EXCLUSIONS, late_bots))
     assert sum(len(m) for m in (await partition(database, tenant)).values()) == 1
+
+
+async def test_comments_the_model_is_unsure_of_stay_out(database: Database, tenant: TenantFixture) -> None:
+    await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id,
+                       [Said("大家晚饭吃的啥", intent="question", viewer="a")])
+    async with database.transaction() as session:
+        await session.execute(update(CommentInsight).where(CommentInsight.tenant_id == tenant.tenant_id)
+                              .values(intent_confidence=0.58))
+    result = await rebuild(database, tenant)
+    assert result.comments_considered == 0
+    assert await partition(database, tenant) == {}

@@ -89,7 +89,9 @@ class InsightRepository:
         self.session = session
 
     async def eligible(self, subject: Subject) -> list[InsightRow]:
-        statement = scoped(select(*_INSIGHT_COLUMNS), CommentInsight, subject).where(CommentInsight.intent.in_(KINDS))
+        statement = scoped(select(*_INSIGHT_COLUMNS), CommentInsight, subject).where(
+            CommentInsight.intent.in_(KINDS), CommentInsight.intent_confidence >= MIN_INTENT_CONFIDENCE
+        )
         rows = await self.session.execute(statement.order_by(CommentInsight.event_row_id))
         return [InsightRow(*row) for row in rows.all()]
 
