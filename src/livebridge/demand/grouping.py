@@ -190,9 +190,10 @@ class _UnionFind:
 
 
 def fit_vectorizer(texts: Sequence[str]) -> TfidfVectorizer:
-    """Character 1–3-gram TF-IDF, fitted on the cleaned texts of one rebuild."""
+    """Character 1–3-gram TF-IDF, fitted on the cleaned texts of one rebuild (a placeholder when all are empty)."""
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
-    vectorizer.fit([text or " " for text in texts])
+    usable = [text for text in texts if text.strip()]
+    vectorizer.fit(usable or ["∅"])
     return vectorizer
 
 

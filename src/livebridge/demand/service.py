@@ -151,8 +151,8 @@ class _Labeller:
             for row in rows:
                 self.row_of[row.event_row_id] = len(texts)
                 texts.append(self._cleaner(rows).clean(row.normalized))
-        vectorizer = fit_vectorizer(texts or [" "])
-        self.matrix = vectors_of(vectorizer, texts or [" "])
+        vectorizer = fit_vectorizer(texts)
+        self.matrix = vectors_of(vectorizer, texts)
         self.counts = {
             topic_id: phrase_counts([r.normalized for r in rows], self._cleaner(rows))
             for topic_id, rows in rows_by_topic.items()
