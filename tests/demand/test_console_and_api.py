@@ -39,8 +39,12 @@ async def test_split_and_merge_over_the_api(client: httpx.AsyncClient, database:
                                             tenant: TenantFixture) -> None:
     topics = await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
     size = topics["尺码怎么选"]
-    comments = (await client.get(f"/api/v1/demand/topics/{size}/comments", headers=tenant.headers())).json()
-    assert len(comments) == 4
+    listed = (await client.get(f"/api/v1/demand/topics/{size}/comments", headers=tenant.headers())).json()
+    assert listed["pagination"]["total_count"] == 4
+    comments = listed["items"]
+    second_page = await client.get(f"/api/v1/demand/topics/{size}/comments", params={"page_size": 3, "page": 2},
+                                   headers=tenant.headers())
+    assert [c["event_row_id"] for c in second_page.json()["items"]] == [comments[3]["event_row_id"]]
     split = await client.post(f"/api/v1/demand/topics/{size}/split",
                               json={"event_row_ids": [comments[0]["event_row_id"]]}, headers=tenant.headers())
     assert split.status_code == 201, split.text
@@ -135,3 +139,27 @@ async def test_console_pages_answer_404_for_another_tenants_topics_and_proposals
         assert "别人的提案" not in response.text
     board = await client.get("/demand")
     assert "出个大号的吧" not in board.text
+
+
+async def test_merge_and_split_from_the_console(client: httpx.AsyncClient, database: Database,
+                                                tenant: TenantFixture) -> None:
+    topics = await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
+    size, bigger = topics["尺码怎么选"], topics["出个大号的吧"]
+    csrf = await console_login(client, tenant.member_emails[Role.OPERATOR])
+    alone = await client.post("/demand/topics/merge", data={"csrf_token": csrf, "topic_ids": [str(size)]})
+    assert alone.status_code == 303
+    shown = await client.get(alone.headers["location"])
+    assert "请至少选择两个话题进行合并。" in shown.text
+
+    merged = await client.post("/demand/topics/merge", data={"csrf_token": csrf, "topic_ids": [str(size), str(bigger)]})
+    assert merged.headers["location"] == f"/demand/topics/{min(size, bigger)}"
+    page = await client.get(merged.headers["location"])
+    assert "全部评论</h2>" not in page.text  # the heading carries the count
+    assert "(7)" in page.text
+    members = (await client.get(f"/api/v1/demand/topics/{min(size, bigger)}/comments",
+                                headers={"X-CSRF-Token": csrf})).json()["items"]
+    split = await client.post(f"/demand/topics/{min(size, bigger)}/split", data={
+        "csrf_token": csrf, "event_row_ids": [str(m["event_row_id"]) for m in members[:2]]})
+    assert split.status_code == 303
+    part = await client.get(split.headers["location"])
+    assert "(2)" in part.text

@@ -93,9 +93,15 @@ async def merge_topics(request: Request, session: DbSession, identity: ConsoleUs
 
 
 @router.get("/demand/topics/{topic_id}", response_class=HTMLResponse)
-async def topic_page(request: Request, topic_id: int, session: DbSession, identity: ConsoleUser) -> Response:
+async def topic_page(
+    request: Request,
+    topic_id: int,
+    session: DbSession,
+    identity: ConsoleUser,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
     detail = await service.topic_detail(session, identity.subject, topic_id)
-    members = await service.topic_members(session, identity.subject, topic_id)
+    members = await service.topic_members(session, identity.subject, topic_id, PageParams(page=page, page_size=100))
     linked = [await proposals.access_proposal(session, identity.subject, p) for p in detail.proposal_ids]
     chart = {
         "tooltip": {"trigger": "axis"},
