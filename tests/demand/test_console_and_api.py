@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from livebridge.db import Database
 from livebridge.models import Role
-from tests.demand.factories import make_topics
+from tests.demand.factories import Said, add_comments, make_topics
 from tests.factories import TenantFixture, console_login
 
 
@@ -163,3 +163,42 @@ async def test_merge_and_split_from_the_console(client: httpx.AsyncClient, datab
     assert split.status_code == 303
     part = await client.get(split.headers["location"])
     assert "(2)" in part.text
+
+
+async def test_new_questions_show_ungrouped_until_regrouped_from_the_panel(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
+    await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id,
+                       [Said("尺码怎么选呢", intent="question", viewer="late", minute=30)])
+    csrf = await console_login(client, tenant.member_emails[Role.OPERATOR])
+    panel = await client.get(f"/sessions/{tenant.session_id}/questions/panel")
+    assert "新问题（尚未归类）" in panel.text
+    assert "×4" in panel.text
+    regrouped = await client.post("/demand/rebuild", data={
+        "csrf_token": csrf, "next": f"/sessions/{tenant.session_id}/questions"})
+    assert regrouped.headers["location"] == f"/sessions/{tenant.session_id}/questions"
+    panel = await client.get(f"/sessions/{tenant.session_id}/questions/panel")
+    assert "新问题（尚未归类）" not in panel.text
+    assert "×5" in panel.text
+    elsewhere = await client.post("/demand/rebuild", data={"csrf_token": csrf, "next": "//evil.example/"})
+    assert elsewhere.headers["location"] == "/demand"
+
+
+async def test_proposal_title_owner_and_notes_are_edited_in_the_console(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    topics = await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
+    created = await client.post("/api/v1/demand/proposals", headers=tenant.headers(), json={
+        "product_id": tenant.product_id, "title": "推出大号款", "topic_ids": [topics["出个大号的吧"]]})
+    pid = created.json()["id"]
+    members = (await client.get("/api/v1/members", headers=tenant.headers())).json()["items"]
+    analyst = next(m for m in members if m["role"] == "analyst")
+    csrf = await console_login(client, tenant.owner_email)
+    saved = await client.post(f"/demand/proposals/{pid}", data={
+        "csrf_token": csrf, "title": "推出 6L 大号款", "owner_user_id": str(analyst["user_id"]), "notes": "样机下月"})
+    assert saved.status_code == 303
+    read = (await client.get(f"/api/v1/demand/proposals/{pid}", headers=tenant.headers())).json()
+    assert (read["title"], read["owner_user_id"], read["notes"]) == ("推出 6L 大号款", analyst["user_id"], "样机下月")
+    empty = await client.post(f"/demand/proposals/{pid}", data={"csrf_token": csrf, "title": " " * 3})
+    assert empty.status_code == 422

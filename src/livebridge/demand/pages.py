@@ -73,9 +73,11 @@ async def demand_board(
 
 
 @router.post("/demand/rebuild")
-async def rebuild(session: DbSession, identity: ConsoleUser) -> Response:
+async def rebuild(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
     await service.rebuild_topics(session, identity.subject)
-    return RedirectResponse("/demand", status_code=303)
+    back = (await read_form(request)).get("next", "")
+    # Only our own pages: a path, never another site.
+    return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/demand", status_code=303)
 
 
 @router.post("/demand/topics/merge")
@@ -256,6 +258,7 @@ async def _proposal_detail(
             "quotes": quotes,
             "history": await proposals.history(session, identity.subject, proposal_id),
             "members": {m.user_id: m.display_name for m in members.items},
+            "owner_options": [("", "—"), *{m.user_id: m.display_name for m in members.items}.items()],
             "products": await _product_names(session, identity),
             "can_manage": identity.subject.can(Permission.MANAGE_DEMAND),
             "errors": errors or {},
@@ -344,7 +347,14 @@ async def _questions(
 ) -> Response:
     live_session = await live_service.access_session(session, identity.subject, session_id)
     panel = await service.session_questions(session, identity.subject, session_id)
-    return render(request, template, {**_common(), "active": "sessions", "s": live_session, "q": panel})
+    context = {
+        **_common(),
+        "active": "sessions",
+        "s": live_session,
+        "q": panel,
+        "can_regroup": identity.subject.can(Permission.MANAGE_DEMAND),
+    }
+    return render(request, template, context)
 
 
 @router.get("/sessions/{session_id}/questions", response_class=HTMLResponse)
