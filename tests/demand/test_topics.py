@@ -217,11 +217,20 @@ async def test_spam_and_excluded_viewers_never_count(database: Database, tenant:
     await rebuild(database, tenant)
     assert sum(len(m) for m in (await partition(database, tenant)).values()) == 3
 
+    await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id,
+                       [Said("线太短了 再长点", viewer="late-bot", minute=6)])
+    await rebuild(database, tenant)
+    async with database.transaction(write=False) as session:
+        assert (await service.list_topics(session, subject_of(tenant.tenant_id), ALL)).pagination.total_count == 2
+
     async def late_bots(session: AsyncSession, subject: Subject, ids: Sequence[int]) -> dict[int, frozenset[str]]:
         return {tenant.session_id: frozenset({"late-bot", "bot"})}
 
     await rebuild(database, tenant, excluded=(*service.DEFAULT_EXCLUSIONS, late_bots))
     assert sum(len(m) for m in (await partition(database, tenant)).values()) == 1
+    async with database.transaction(write=False) as session:
+        listed = await service.list_topics(session, subject_of(tenant.tenant_id), ALL)
+    assert [t.label for t in listed.items] == ["出个大号的吧"]  # the flagged viewer's own topic is gone
 
 
 async def test_comments_the_model_is_unsure_of_stay_out(database: Database, tenant: TenantFixture) -> None:

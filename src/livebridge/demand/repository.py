@@ -206,7 +206,10 @@ class TopicRepository(Repository[DemandTopic]):
     def _ranked(
         self, subject: Subject, *, product_id: int | None, kind: TopicKind | None, product_ids: Sequence[int] | None
     ) -> Select[DemandTopic]:
-        statement = self.readable(subject).where(DemandTopic.status == TopicStatus.ACTIVE)
+        # A topic whose every comment was excluded (its viewers flagged later) is not shown.
+        statement = self.readable(subject).where(
+            DemandTopic.status == TopicStatus.ACTIVE, DemandTopic.comment_count > 0
+        )
         if product_id is not None:
             statement = statement.where(DemandTopic.product_id == product_id)
         if product_ids is not None:
