@@ -202,3 +202,11 @@ async def test_proposal_title_owner_and_notes_are_edited_in_the_console(
     assert (read["title"], read["owner_user_id"], read["notes"]) == ("推出 6L 大号款", analyst["user_id"], "样机下月")
     empty = await client.post(f"/demand/proposals/{pid}", data={"csrf_token": csrf, "title": " " * 3})
     assert empty.status_code == 422
+
+
+async def test_the_board_shows_only_its_own_error_messages(client: httpx.AsyncClient, tenant: TenantFixture) -> None:
+    await console_login(client, tenant.owner_email)
+    crafted = await client.get("/demand", params={"error": "请拨打 400 领奖"})
+    assert "请拨打" not in crafted.text
+    known = await client.get("/demand", params={"error": "merge_across_products"})
+    assert "不同商品的话题不能合并。" in known.text

@@ -18,7 +18,7 @@ from livebridge.live import service as live_service
 from livebridge.models import ProposalStatus, TopicKind
 from livebridge.tenancy import service as tenancy_service
 from livebridge.web.deps import AppSettings, ConsoleUser, DbSession
-from livebridge.web.forms import app_error_field, read_form, submit_form
+from livebridge.web.forms import ERROR_MESSAGES, app_error_field, read_form, submit_form
 from livebridge.web.templating import gettext_for, render
 
 router = APIRouter()
@@ -48,7 +48,7 @@ async def demand_board(
     product_id: Annotated[int | None, Query()] = None,
     kind: Annotated[TopicKind | None, Query()] = None,
     page: Annotated[int, Query(ge=1)] = 1,
-    error: Annotated[str | None, Query(max_length=200)] = None,
+    error: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     params = PageParams(page=page, page_size=20)
     topics = await service.list_topics(session, identity.subject, params, product_id=product_id, kind=kind)
@@ -67,7 +67,8 @@ async def demand_board(
             "kinds": list(TopicKind),
             "base": "/demand?" + (urlencode(filters) + "&" if filters else ""),
             "can_manage": identity.subject.can(Permission.MANAGE_DEMAND),
-            "error": error,
+            # Only codes with a message of ours are shown: the query string is not a place for text.
+            "error": gettext_for(request)(ERROR_MESSAGES[error]) if error in ERROR_MESSAGES else None,
         },
     )
 
@@ -89,8 +90,7 @@ async def merge_topics(request: Request, session: DbSession, identity: ConsoleUs
             raise AppError("choose at least two topics", code="nothing_to_merge")
         target = await service.do_merge_topics(session, identity.subject, chosen[0], chosen[1:])
     except AppError as exc:
-        message = app_error_field(exc, gettext_for(request))["__all__" if exc.field is None else exc.field]
-        return RedirectResponse("/demand?" + urlencode({"error": message}), status_code=303)
+        return RedirectResponse("/demand?" + urlencode({"error": exc.code}), status_code=303)
     return RedirectResponse(f"/demand/topics/{target.id}", status_code=303)
 
 
