@@ -151,8 +151,8 @@ class _Labeller:
             for row in rows:
                 self.row_of[row.event_row_id] = len(texts)
                 texts.append(self._cleaner(rows).clean(row.normalized))
-        vectorizer = fit_vectorizer(texts or [" "])
-        self.matrix = vectors_of(vectorizer, texts or [" "])
+        vectorizer = fit_vectorizer(texts)
+        self.matrix = vectors_of(vectorizer, texts)
         self.counts = {
             topic_id: phrase_counts([r.normalized for r in rows], self._cleaner(rows))
             for topic_id, rows in rows_by_topic.items()
@@ -349,7 +349,7 @@ async def topic_quotes(
     if not topic_ids:
         return {}
     repository = TopicRepository(session)
-    rows = await repository.quotes(subject, topic_ids)
+    rows, _ = await repository.quotes(subject, topic_ids)
     buyers = await InsightRepository(session).paying_viewers(subject)
     by_topic: dict[int, list[QuoteRow]] = defaultdict(list)
     for row in rows:
@@ -383,20 +383,20 @@ async def quotes_by_id(session: AsyncSession, subject: Subject, event_row_ids: S
     return [quote_read(q, hosts, buyers) for q in rows]
 
 
-async def topic_members(session: AsyncSession, subject: Subject, topic_id: int) -> list[QuoteRead]:
-    """Every comment of a topic, newest first (for splitting)."""
+async def topic_members(session: AsyncSession, subject: Subject, topic_id: int, params: PageParams) -> Page[QuoteRead]:
+    """A page of a topic's comments, newest first (to read them all, and to split some off)."""
     topic = await access_topic(session, subject, topic_id)
     repository = TopicRepository(session)
-    rows = await repository.quotes(subject, [topic.id])
+    rows, total = await repository.quotes(subject, [topic.id], params)
     buyers = await InsightRepository(session).paying_viewers(subject)
     hosts = await repository.session_hosts(subject, sorted({q.session_id for q in rows}))
-    return [quote_read(q, hosts, buyers) for q in rows]
+    return Page.build([quote_read(q, hosts, buyers) for q in rows], total, params)
 
 
 async def topic_detail(session: AsyncSession, subject: Subject, topic_id: int) -> TopicDetail:
     topic = await access_topic(session, subject, topic_id)
     repository = TopicRepository(session)
-    rows = await repository.quotes(subject, [topic.id])
+    rows, _ = await repository.quotes(subject, [topic.id])
     sessions = await repository.sessions(subject, sorted({q.session_id for q in rows}))
     per_session: dict[int, list[QuoteRow]] = defaultdict(list)
     for row in rows:
