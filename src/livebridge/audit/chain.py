@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from json.encoder import encode_basestring as _string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _string
 from typing import Any, Final, Literal
 
 GENESIS_HASH: Final = "0" * 64
