@@ -23,6 +23,8 @@ from livebridge.config import Settings, get_settings
 from livebridge.db import Database
 from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
+from livebridge.integrity import endpoints as integrity_endpoints
+from livebridge.integrity import pages as integrity_pages
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
@@ -128,9 +130,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     _install_error_handlers(app)
-    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints):
+    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints,
+                   integrity_endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages):
+    for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages, integrity_pages):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -23,6 +23,7 @@ from livebridge.db import Database
 from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
+from livebridge.integrity.cli import app as integrity_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.simulate.cli import app as simulate_app
 from livebridge.stats.cli import app as sessions_app
@@ -42,6 +43,7 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
+app.add_typer(integrity_app, name="integrity", help="Integrity: assess sessions, evaluate the detectors.")
 
 console = Console()
 err_console = Console(stderr=True)

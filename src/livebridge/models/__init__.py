@@ -4,6 +4,7 @@ from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.events import LiveEventRow
 from livebridge.models.insight import CommentInsight
+from livebridge.models.integrity import FlagKind, IntegrityAlert, IntegrityAssessment, IntegrityFlag, IntegritySettings
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -34,8 +35,13 @@ __all__ = [
     "Base",
     "CommentInsight",
     "ExplanationSegment",
+    "FlagKind",
     "Host",
     "HostRole",
+    "IntegrityAlert",
+    "IntegrityAssessment",
+    "IntegrityFlag",
+    "IntegritySettings",
     "LiveEventRow",
     "LiveSession",
     "Membership",
