@@ -4,8 +4,9 @@ Near-duplicates are found with MinHash over character bigrams (the reference's c
 Chinese comments: 64 permutations, LSH with 16 bands of 4 rows, Jaccard ≈ 0.5) computed for all
 comments at once: the normalised texts are joined into one string, turned into a code-point
 array, and every bigram of every comment is hashed in one NumPy pass. Comments shorter than six
-characters after normalisation ("666", "来了", "哈哈哈") are left out: a crowd chanting them is
-ordinary live chat, and too short to tell from a script.
+characters after normalisation ("666", "来了") or with fewer than three different characters
+("哈哈哈哈哈哈", "666666") are left out: a crowd chanting them is ordinary live chat, and too
+short to tell from a script.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from livebridge.integrity.results import DetectorResult, Family, Reason, Status
 __all__ = ["CommentClusters", "cluster_comments", "comment_bursts", "copy_accounts", "template_floods"]
 
 MIN_CHARS: Final = 6
+MIN_DISTINCT_CHARS: Final = 3
 PERMUTATIONS: Final = 64
 BANDS: Final = 16
 ROWS_PER_BAND: Final = PERMUTATIONS // BANDS
@@ -52,6 +54,11 @@ def normalise_all(texts: list[str]) -> list[str]:
     joined = _SEPARATOR.join(text.replace(_SEPARATOR, "") for text in texts)
     cleaned = _NOT_WORD.sub("", unicodedata.normalize("NFKC", joined).lower())
     return cleaned.split(_SEPARATOR)
+
+
+def is_scriptlike(text: str) -> bool:
+    """Long and varied enough to be a script: ≥ 6 characters, ≥ 3 different ones ("666666" is a chant)."""
+    return len(text) >= MIN_CHARS and len(set(text)) >= MIN_DISTINCT_CHARS
 
 
 def _permutations() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
@@ -107,8 +114,9 @@ def cluster_comments(events: SessionEvents) -> CommentClusters:
     comment_positions = events.of(Kind.COMMENT)
     originals = [str(text or "") for text in events.text[comment_positions]]
     normalised = normalise_all(originals)
-    lengths = np.fromiter((len(text) for text in normalised), dtype=np.int64, count=len(normalised))
-    eligible = np.flatnonzero(lengths >= MIN_CHARS)
+    eligible = np.flatnonzero(
+        np.fromiter((is_scriptlike(text) for text in normalised), dtype=bool, count=len(normalised))
+    )
     positions = comment_positions[eligible]
     viewer = events.viewer[positions].astype(np.int64)
     viewer[viewer < 0] = events.viewer_keys.size  # comments without an account share one "unknown"
@@ -196,10 +204,10 @@ def comment_bursts(events: SessionEvents, clusters: CommentClusters, clock: Form
     who = clusters.cluster[order] * (events.viewer_keys.size + 1) + clusters.viewer[order]
     accounts = distinct_in_ranges(previous_same(who), lefts, rights)
     # A template said all evening reaches a few accounts a minute by chance: the burst must stand
-    # out from the template's own average rate (λ + 5√λ + 5: explaining a product makes its questions come in waves).
+    # out from the template's own average rate (Poisson tail λ + 4√λ + 3).
     span = max(int(clusters.time.max() - clusters.time.min()), BURST_WINDOW)
     usual = clusters.size[clusters.cluster[order]] * (BURST_WINDOW / span)
-    bursts = np.flatnonzero((accounts >= BURST_ACCOUNTS) & (accounts >= usual + 5 * np.sqrt(usual) + 5))
+    bursts = np.flatnonzero((accounts >= BURST_ACCOUNTS) & (accounts >= usual + 4 * np.sqrt(usual) + 3))
     steps = np.zeros(order.size + 1, dtype=np.int64)
     np.add.at(steps, bursts, 1)
     np.add.at(steps, rights[bursts], -1)

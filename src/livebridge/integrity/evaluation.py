@@ -26,7 +26,14 @@ from livebridge.ingest.bilibili import read_room
 from livebridge.ingest.schemas import Comment, LiveEvent, OnlineCount, OrderCreated
 from livebridge.integrity.authenticity import assess
 from livebridge.integrity.columns import SessionEvents, from_records, micros, to_datetime
-from livebridge.integrity.comments import cluster_comments, comment_bursts, copy_accounts, template_floods
+from livebridge.integrity.comments import (
+    cluster_comments,
+    comment_bursts,
+    copy_accounts,
+    is_scriptlike,
+    normalise_all,
+    template_floods,
+)
 from livebridge.integrity.inject import MINUTE_US, SCRIPTS, SECOND_US, Injector
 from livebridge.integrity.orders import dense_blocks, order_brushing, order_table, quick_refunds
 from livebridge.integrity.results import DetectorResult, Status
@@ -287,7 +294,8 @@ def _comment_trials(report: EvalReport, rooms: dict[str, list[LiveEvent]], seed:
                 result, _flagged_comments(events, result), _comment_keys(events, made)
             )
             # Copy accounts: replay real comments (≥ 6 characters) of the room, later, 3-5 each.
-            real = [e for e in background if isinstance(e, Comment) and len(e.text) >= 8]
+            # (Only script-like comments, ≥ 6 characters once normalised: chants are out of the detector's scope.)
+            real = [e for e in background if isinstance(e, Comment) and is_scriptlike(normalise_all([e.text])[0])]
             if len(real) < 5:
                 continue
             made = []

@@ -60,11 +60,10 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
         ids = list((await self.session.execute(earlier)).scalars())
         if not ids:
             return []
-        starts = dict(
-            (await self.session.execute(select(LiveSession.id, LiveSession.started_at).where(LiveSession.id.in_(ids))))
-            .tuples()
-            .all()
+        found_starts = await self.session.execute(
+            select(LiveSession.id, LiveSession.started_at).where(LiveSession.id.in_(ids))
         )
+        starts = {int(session_key): started for session_key, started in found_starts.all()}
         statement = (
             scoped(
                 select(LiveEventRow.session_id, LiveEventRow.viewer_key, func.min(LiveEventRow.occurred_at)),
@@ -154,7 +153,9 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
             )
             .limit(limit)
         )
-        return [(a, s) for a, s in (await self.session.execute(statement)).tuples().all()]
+        return [
+            (assessment, live_session) for assessment, live_session in (await self.session.execute(statement)).all()
+        ]
 
     async def hosts_by_risk(self, subject: Subject) -> list[tuple[int, str, float, int, int]]:
         """(host id, name, average index, lowest index, sessions assessed) over the host's sessions."""

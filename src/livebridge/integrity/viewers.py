@@ -40,6 +40,8 @@ BURST_GAP_SECONDS: Final = 5
 STEP_SECONDS: Final = 5
 BURST_MIN_ENTRANTS: Final = 20
 BURST_INTERACTION_RATIO: Final = 0.25
+EXTREME_BURST: Final = 10
+EXTREME_INTERACTION_RATIO: Final = 0.6
 BURST_MIN_EXPECTED: Final = 3.0
 # Lockstep: ≥ 5 accounts entering in one 2-s bin and leaving in one 2-s bin (two offset grids).
 LOCKSTEP_BIN: Final = 2 * SECOND
@@ -131,7 +133,14 @@ def entry_bursts(events: SessionEvents, clock: Formatter) -> DetectorResult:
             Family.VIEWERS,
             f"{int(big.sum())} entry bursts; room interaction rate {room_rate:.1%} too low to judge",
         )
-    fake = judgeable & (active <= BURST_INTERACTION_RATIO * expected_active)
+    # An extreme burst (≥ 10× the entrants the baseline predicts) needs a weaker deficit: scripts
+    # that let a few bots say something cannot make the whole crowd interact.
+    cumulative = np.r_[0.0, np.cumsum(expected)]
+    predicted = cumulative[ends // STEP_SECONDS + 1] - cumulative[starts // STEP_SECONDS]
+    ratio = np.where(
+        entrants >= EXTREME_BURST * np.maximum(predicted, 1.0), EXTREME_INTERACTION_RATIO, BURST_INTERACTION_RATIO
+    )
+    fake = judgeable & (active <= ratio * expected_active)
     flagged_mask = in_segment & fake[np.maximum(segment, 0)] & ~interacted
     reasons: list[Reason] = []
     for index in np.flatnonzero(fake):
