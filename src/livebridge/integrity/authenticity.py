@@ -11,8 +11,10 @@ and left out of the product; when no family can look, there is no index.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -21,7 +23,13 @@ import numpy as np
 import numpy.typing as npt
 
 from livebridge.integrity.columns import SECOND, Kind, SessionEvents
-from livebridge.integrity.comments import cluster_comments, comment_bursts, copy_accounts, template_floods
+from livebridge.integrity.comments import (
+    CommentClusters,
+    cluster_comments,
+    comment_bursts,
+    copy_accounts,
+    template_floods,
+)
 from livebridge.integrity.orders import (
     OrderTable,
     dense_blocks,
@@ -105,13 +113,16 @@ class Assessment:
 
 def _guarded(name: str, family: Family, run: Callable[[], DetectorResult]) -> DetectorResult:
     """A detector that raises is logged and reported unavailable, never clean."""
+    started = time.perf_counter()
     try:
-        return run()
+        result = run()
     except Exception as exc:
         logger.exception("integrity detector %s failed", name)
-        return DetectorResult(
+        result = DetectorResult(
             detector=name, family=family, status=Status.UNAVAILABLE, note=f"{type(exc).__name__}: {exc}"
         )
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _union(results: Sequence[DetectorResult], attribute: str) -> npt.NDArray[np.intp]:
@@ -147,16 +158,21 @@ def assess(
 ) -> Assessment:
     """Every detector on one session's events (finished, or the part of a live one seen so far)."""
     orders = order_table(events)
-    clusters = cluster_comments(events)
+
+    @functools.cache
+    def clusters() -> CommentClusters:
+        """MinHash clustering, shared by the comment detectors (its time counts for the first of them)."""
+        return cluster_comments(events)
+
     runs: list[tuple[str, Family, Callable[[], DetectorResult]]] = [
         ("entry_bursts", Family.VIEWERS, lambda: entry_bursts(events, clock)),
         ("lockstep", Family.VIEWERS, lambda: lockstep(events)),
         ("heartbeats", Family.VIEWERS, lambda: heartbeats(events)),
         ("co_appearance", Family.VIEWERS, lambda: co_appearance(events, history)),
         ("online_jumps", Family.VIEWERS, lambda: online_jumps(events, clock)),
-        ("comment_bursts", Family.COMMENTS, lambda: comment_bursts(events, clusters, clock)),
-        ("template_floods", Family.COMMENTS, lambda: template_floods(events, clusters)),
-        ("copy_accounts", Family.COMMENTS, lambda: copy_accounts(events, clusters)),
+        ("comment_bursts", Family.COMMENTS, lambda: comment_bursts(events, clusters(), clock)),
+        ("template_floods", Family.COMMENTS, lambda: template_floods(events, clusters())),
+        ("copy_accounts", Family.COMMENTS, lambda: copy_accounts(events, clusters())),
         ("order_brushing", Family.ORDERS, lambda: order_brushing(events, orders, clock)),
         ("dense_blocks", Family.ORDERS, lambda: dense_blocks(events, orders)),
         ("quick_refunds", Family.ORDERS, lambda: quick_refunds(events, orders, clock)),

@@ -109,17 +109,22 @@ class SessionEvents:
 
 
 def _factorise(values: Sequence[str | None]) -> tuple[Codes, npt.NDArray[np.object_]]:
-    """Strings → (codes, distinct names); ``None`` → -1."""
-    array = np.array(["" if value is None else value for value in values], dtype=object)
-    if not array.size:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
-    names, inverse = np.unique(array, return_inverse=True)
-    codes: Codes = inverse.astype(np.int32)
-    if names.size and names[0] == "":
-        codes -= 1
-        names = names[1:]
-    distinct: npt.NDArray[np.object_] = names
-    return codes, distinct
+    """Strings → (codes, distinct names in order of first appearance); ``None`` → -1."""
+    index: dict[str, int] = {}
+    codes: Codes = np.fromiter(
+        (-1 if value is None else index.setdefault(value, len(index)) for value in values),
+        dtype=np.int32,
+        count=len(values),
+    )
+    names = np.empty(len(index), dtype=object)
+    names[:] = list(index)
+    return codes, names
+
+
+def _micros(times: Sequence[datetime]) -> Ints:
+    """Aware datetimes → µs since the epoch. ``timestamp()`` is exact to 0.25 µs until 2255, so rounding is exact."""
+    seconds = np.fromiter((moment.timestamp() for moment in times), dtype=np.float64, count=len(times))
+    return np.rint(seconds * SECOND).astype(np.int64)
 
 
 def from_records(
@@ -135,10 +140,7 @@ def from_records(
 ) -> SessionEvents:
     """Build the columns from parallel sequences (as read from ``live_events``); sorts by time, stably."""
     kind_codes = np.array([KIND_BY_NAME[name] for name in kinds], dtype=np.int8)
-    if isinstance(times, np.ndarray):
-        time = times.astype(np.int64)
-    else:
-        time = np.array([micros(moment) for moment in times], dtype=np.int64)
+    time = times.astype(np.int64) if isinstance(times, np.ndarray) else _micros(times)
     viewer, viewer_keys = _factorise(viewers)
     sku, sku_codes = _factorise(skus)
     order, order_ids = _factorise(orders)

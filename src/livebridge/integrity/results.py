@@ -55,6 +55,7 @@ class DetectorResult:
     flagged_comments: Positions = field(default_factory=lambda: EMPTY)
     flagged_orders: Positions = field(default_factory=lambda: EMPTY)
     note: str = ""  # why there was not enough data, or the error
+    seconds: float = 0.0  # how long the detector ran
 
     @classmethod
     def not_enough(cls, detector: str, family: Family, note: str) -> DetectorResult:
