@@ -51,16 +51,22 @@ def _injected(background: list[LiveEvent], session_id: int) -> list[LiveEvent]:
     price = {o.sku_code: o.amount_fen for o in orders}
     target = "NJ-C1" if "NJ-C1" in price else min(price, key=lambda sku: sum(o.sku_code == sku for o in orders))
     for b in range(2):
-        for k in range(5):
-            moment = start + 40 * MINUTE_US + rng.randrange(25 * MINUTE_US)
+        for k in range(6):
+            moment = start + 40 * MINUTE_US + rng.randrange(15 * MINUTE_US)
             made += inject.order(
                 f"inj-{session_id}-brush-{b}-{k}", f"inj-brusher-{b}", target, price[target], moment, None
             )
+    refunded = next(sku for sku in sorted(price) if sku != target)  # pay-and-refund on another SKU
     for a in range(6):
         for k in range(2):
             moment = start + rng.randrange(80 * MINUTE_US)
             made += inject.order(
-                f"inj-{session_id}-refund-{a}-{k}", f"inj-refunder-{a}", target, price[target], moment, 3 * MINUTE_US
+                f"inj-{session_id}-refund-{a}-{k}",
+                f"inj-refunder-{a}",
+                refunded,
+                price[refunded],
+                moment,
+                3 * MINUTE_US,
             )
     # The platform's online count includes the bots while they are in the room.
     counted = [
@@ -79,7 +85,7 @@ def _injected(background: list[LiveEvent], session_id: int) -> list[LiveEvent]:
 
 
 async def load_demo(
-    session: AsyncSession, owner: Subject, *, host_id: int, organization_id: int, start: datetime
+    session: AsyncSession, owner: Subject, *, host_id: int, organization_id: int | None, start: datetime
 ) -> int:
     """Create and fill the flagged demo session, assess every ended session; returns the session id."""
     live_session = await live_service.do_create_session(
