@@ -18,6 +18,7 @@ from livebridge.catalog import service as catalog_service
 from livebridge.catalog.schemas import ProductCreate, SkuCreate
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
+from livebridge.insight.demo import understand_demo
 from livebridge.integrity import demo as integrity_demo
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
@@ -266,6 +267,7 @@ async def load_demo(session: AsyncSession) -> bool:
     await integrity_demo.load_demo(
         session, owner, host_id=hosts[0].id, organization_id=merchants[0].id, start=_evening(-2, hour=21)
     )
+    await understand_demo(session, tenant.id)
     return True
 
 

@@ -3,7 +3,7 @@
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.events import LiveEventRow
-from livebridge.models.insight import CommentInsight
+from livebridge.models.insight import CommentInsight, InsightCursor
 from livebridge.models.integrity import FlagKind, IntegrityAlert, IntegrityAssessment, IntegrityFlag, IntegritySettings
 from livebridge.models.live import (
     ExplanationSegment,
@@ -38,6 +38,7 @@ __all__ = [
     "FlagKind",
     "Host",
     "HostRole",
+    "InsightCursor",
     "IntegrityAlert",
     "IntegrityAssessment",
     "IntegrityFlag",
