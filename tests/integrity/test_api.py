@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from livebridge.config import Settings
 from livebridge.db import Database
 from livebridge.ingest.schemas import LiveEvent, encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
-from livebridge.integrity import service
+from livebridge.integrity import service, tasks
 from livebridge.integrity.columns import micros
 from livebridge.integrity.inject import SECOND_US, Injector
 from livebridge.integrity.repository import IntegrityRepository
 from livebridge.live import service as live_service
 from livebridge.models import SessionStatus
 from livebridge.simulate import AudienceModel, Scenario, example_shelf, simulate
+from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
 from tests.factories import TenantFixture, console_login
 
 BOTS = 300
@@ -145,6 +149,27 @@ async def test_a_live_session_is_reassessed_only_when_ten_seconds_old(
         stored.assessed_at -= service.REFRESH_EVERY
     third = (await client.get(url, headers=tenant.headers())).json()
     assert third["assessed_at"] > first["assessed_at"]
+
+
+async def test_the_task_queue_reassesses_live_sessions(
+    app: FastAPI, settings: Settings, database: Database, tenant: TenantFixture
+) -> None:
+    await _fill(database, tenant, end=False)
+    consumer = start_embedded_consumer(settings, app.state.broadcaster, asyncio.get_running_loop())
+    assert consumer is not None
+    try:
+        tasks.refresh_live_sessions()  # what the every-10-s schedule enqueues
+        for _ in range(100):
+            async with database.transaction(write=False) as session:
+                stored = await IntegrityRepository(session).get(tenant.subject, tenant.session_id)
+            if stored is not None:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await asyncio.to_thread(stop_embedded_consumer, consumer)
+    assert stored is not None
+    assert stored.authenticity_index is not None
+    assert stored.authenticity_index < 60
 
 
 async def test_session_authenticity_for_other_domains(

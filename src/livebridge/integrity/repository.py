@@ -19,6 +19,7 @@ from livebridge.models import (
     LiveEventRow,
     LiveSession,
     SessionHost,
+    SessionStatus,
 )
 
 EVENT_FIELDS = (
@@ -80,6 +81,11 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
             if started is not None:
                 found.append((int(session_key), started, str(viewer), entered))
         return found
+
+    async def dangerously_live_sessions(self) -> list[tuple[int, int]]:
+        """(tenant, session) of every live session of every tenant: the refresh task's work list."""
+        statement = select(LiveSession.tenant_id, LiveSession.id).where(LiveSession.status == SessionStatus.LIVE)
+        return [(int(tenant), int(session_id)) for tenant, session_id in (await self.session.execute(statement)).all()]
 
     async def get(self, subject: Subject, session_id: int) -> IntegrityAssessment | None:
         return await self.first(self.readable(subject).where(IntegrityAssessment.session_id == session_id))

@@ -1,14 +1,16 @@
 """Integrity of a live session: assess it (all detectors on its events), keep the result with what
 it flagged, raise or resolve the tenant's alert, and give the reported and verified figures.
 
-``assess_session`` is the refresh: the console and the API call it when a live session's
-assessment is older than ``REFRESH_EVERY`` (and ``livebridge integrity assess --watch`` does so on
-a timer), so a live session is re-assessed at least every ten seconds while anyone looks at it.
+``assess_session`` is the refresh. The task queue runs ``refresh_live_sessions`` every ten
+seconds (``integrity.tasks``); besides, the console and the API re-assess a live session whose
+assessment is older than ``REFRESH_EVERY`` when someone looks, and ``livebridge integrity assess
+--watch`` does so on a timer.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Final
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Permission, Subject
 from livebridge.config import get_settings
+from livebridge.db import Database
 from livebridge.integrity.authenticity import Assessment, assess
 from livebridge.integrity.columns import SessionEvents, from_records, micros, to_datetime
 from livebridge.integrity.repository import IntegrityRepository
@@ -49,6 +52,7 @@ from livebridge.models import (
     SessionStatus,
 )
 
+logger = logging.getLogger(__name__)
 REFRESH_EVERY: Final = timedelta(seconds=10)
 HISTORY_SESSIONS: Final = 20  # earlier sessions searched for accounts that keep entering together
 
@@ -280,6 +284,27 @@ def _stale(stored: IntegrityAssessment | None, live_session: LiveSession) -> boo
         return utcnow() - stored.assessed_at >= REFRESH_EVERY
     # A session that ended after its last assessment gets one final assessment.
     return live_session.ended_at is not None and stored.assessed_at < live_session.ended_at
+
+
+async def refresh_live_sessions(database: Database) -> int:
+    """Assess every live session of every tenant (each in its own transaction); returns how many.
+
+    A session whose assessment fails is logged and skipped: the others still get theirs.
+    """
+    async with database.transaction(write=False) as session:
+        live = await IntegrityRepository(session).dangerously_live_sessions()
+    done = 0
+    for tenant_id, session_id in live:
+        subject = Subject(
+            display_name="integrity refresh", tenant_id=tenant_id, permissions=frozenset({Permission.READ})
+        )
+        try:
+            async with database.transaction() as session:
+                await assess_session(session, subject, session_id)
+            done += 1
+        except Exception:
+            logger.exception("integrity refresh of session %d failed", session_id)
+    return done
 
 
 async def integrity_report(session: AsyncSession, subject: Subject, session_id: int) -> IntegrityReport:
