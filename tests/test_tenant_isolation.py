@@ -11,7 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from livebridge.db import Database
+from livebridge.demand import proposals
+from livebridge.demand.schemas import ProposalCreate
 from livebridge.models import ApiKey, Membership
+from tests.demand.factories import make_topics
 from tests.factories import TenantFixture, console_login
 
 NOW = datetime.now(UTC)
@@ -29,10 +32,18 @@ BODIES: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/sessions/{session_id}/shelf"): {"product_id": 0},
     ("POST", "/api/v1/sessions/{session_id}/segments"): {
         "product_id": 0, "started_at": NOW.isoformat(), "ended_at": (NOW + timedelta(minutes=5)).isoformat()},
+    ("POST", "/api/v1/demand/topics/{topic_id}/split"): {"event_row_ids": [1]},
+    ("POST", "/api/v1/demand/topics/{topic_id}/answered"): {"session_id": 1},
+    ("PATCH", "/api/v1/demand/proposals/{proposal_id}"): {"notes": "x"},
+    ("POST", "/api/v1/demand/proposals/{proposal_id}/transitions"): {"to": "under_review"},
 }
 
 
 async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
+    topics = await make_topics(database, victim.tenant_id, victim.session_id, victim.product_id)
+    async with database.transaction() as session:
+        proposal = await proposals.do_create_proposal(session, victim.subject, ProposalCreate(
+            product_id=victim.product_id, title="victim", topic_ids=list(topics.values())[:1]))
     async with database.transaction(write=False) as session:
         membership_id = (await session.execute(
             select(Membership.id).where(Membership.tenant_id == victim.tenant_id).limit(1))).scalar_one()
@@ -42,6 +53,7 @@ async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
         "organization_id": victim.dealer_id, "membership_id": membership_id, "api_key_id": api_key_id,
         "product_id": victim.product_id, "sku_id": victim.sku_id, "host_id": victim.host_id,
         "session_id": victim.session_id, "shelf_item_id": 1, "segment_id": 1,
+        "topic_id": next(iter(topics.values())), "proposal_id": proposal.id,
     }
 
 
@@ -86,7 +98,9 @@ async def test_lists_never_show_another_tenants_rows(client: httpx.AsyncClient, 
         assert getattr(other_tenant, attribute) not in ids
 
 
-@pytest.mark.parametrize("path", ["/products/{product_id}", "/sessions/{session_id}"])
+@pytest.mark.parametrize(
+    "path", ["/products/{product_id}", "/sessions/{session_id}", "/sessions/{session_id}/questions"]
+)
 async def test_console_pages_answer_404_for_another_tenants_ids(
     client: httpx.AsyncClient, tenant: TenantFixture, other_tenant: TenantFixture, path: str
 ) -> None:

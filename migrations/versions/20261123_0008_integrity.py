@@ -1,7 +1,7 @@
 """integrity assessments, flags, alerts and settings
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-23 12:25:25.894654
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0008'
-down_revision: str | None = '0005'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,6 +22,8 @@ from livebridge.catalog import endpoints as catalog_endpoints
 from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
 from livebridge.db import Database
+from livebridge.demand import endpoints as demand_endpoints
+from livebridge.demand import pages as demand_pages
 from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
 from livebridge.insight import endpoints as insight_endpoints
@@ -31,10 +33,13 @@ from livebridge.integrity import pages as integrity_pages
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
+from livebridge.notifications import pages as notifications_pages
 from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
 from livebridge.replay import endpoints as replay_endpoints
 from livebridge.replay import pages as replay_pages
+from livebridge.scorecards import endpoints as scorecard_endpoints
+from livebridge.scorecards import pages as scorecard_pages
 from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
@@ -149,18 +154,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats_endpoints,
         insight_endpoints,
         replay_endpoints,
+        demand_endpoints,
+        scorecard_endpoints,
         integrity_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.
     for module in (
         overview_pages,
         tenancy_pages,
         catalog_pages,
         stats_pages,
-        live_pages,
         insight_pages,
         replay_pages,
+        notifications_pages,
+        demand_pages,
+        scorecard_pages,
         integrity_pages,
+        live_pages,
     ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -25,14 +25,23 @@ class Permission(enum.StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_API_KEYS = "manage_api_keys"
     INGEST_EVENTS = "ingest_events"
+    MANAGE_DEMAND = "manage_demand"  # rebuild, merge and split demand topics; write C2M proposals
+    ANSWER_QUESTIONS = "answer_questions"  # mark viewers' questions answered during a session
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.OPERATOR: frozenset(
-        {Permission.READ, Permission.MANAGE_CATALOG, Permission.MANAGE_LIVE, Permission.INGEST_EVENTS}
+        {
+            Permission.READ,
+            Permission.MANAGE_CATALOG,
+            Permission.MANAGE_LIVE,
+            Permission.INGEST_EVENTS,
+            Permission.MANAGE_DEMAND,
+            Permission.ANSWER_QUESTIONS,
+        }
     ),
-    Role.HOST: frozenset({Permission.READ}),
+    Role.HOST: frozenset({Permission.READ, Permission.ANSWER_QUESTIONS}),
     Role.ANALYST: frozenset({Permission.READ}),
     # Dealer staff work in the dealer portal; the brand's catalog and live rooms are not theirs.
     Role.DEALER_STAFF: frozenset(),

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.catalog import service as catalog_service
 from livebridge.catalog.schemas import ProductCreate, SkuCreate
+from livebridge.demand.demo import load_demo_demand
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
 from livebridge.insight.demo import understand_demo
@@ -268,6 +269,7 @@ async def load_demo(session: AsyncSession) -> bool:
         session, owner, host_id=hosts[0].id, organization_id=merchants[0].id, start=_evening(-2, hour=21)
     )
     await understand_demo(session, tenant.id)
+    await load_demo_demand(session, owner)
     return True
 
 

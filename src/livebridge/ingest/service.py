@@ -16,6 +16,7 @@ from typing import Any, Final
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.audit import service as audit_service
 from livebridge.authz import Subject
 from livebridge.exceptions import PayloadTooLarge
 from livebridge.ingest.repository import EventRepository
@@ -146,9 +147,12 @@ async def store_batch(session: AsyncSession, subject: Subject, session_id: int, 
     rows = batch.rows
     stored = await EventRepository(session).insert_new(rows)
     increments = batch.increments
+    new_rows = rows
     if len(stored) < len(rows):  # a retry: count only what is new
-        increments = stats_service.rollup_increments(row for row in rows if (row["source"], row["event_id"]) in stored)
+        new_rows = [row for row in rows if (row["source"], row["event_id"]) in stored]
+        increments = stats_service.rollup_increments(new_rows)
     await stats_service.record_increments(session, live_session.tenant_id, live_session.id, increments)
+    await audit_service.record_live_orders(session, live_session.tenant_id, new_rows)
     marks = [
         (row["occurred_at"], row["type"] == "product_explain_start", row["sku_code"], row["link_number"])
         for row in rows
