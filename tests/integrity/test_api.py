@@ -151,10 +151,11 @@ async def test_a_live_session_is_reassessed_only_when_ten_seconds_old(
     assert third["assessed_at"] > first["assessed_at"]
 
 
-async def test_the_task_queue_reassesses_live_sessions(
-    app: FastAPI, settings: Settings, database: Database, tenant: TenantFixture
+async def test_the_task_queue_assesses_live_and_newly_ended_sessions(
+    app: FastAPI, settings: Settings, database: Database, tenant: TenantFixture, other_tenant: TenantFixture
 ) -> None:
     await _fill(database, tenant, end=False)
+    await _fill(database, other_tenant, bots=False, end=True)
     consumer = start_embedded_consumer(settings, app.state.broadcaster, asyncio.get_running_loop())
     assert consumer is not None
     try:
@@ -162,7 +163,8 @@ async def test_the_task_queue_reassesses_live_sessions(
         for _ in range(100):
             async with database.transaction(write=False) as session:
                 stored = await IntegrityRepository(session).get(tenant.subject, tenant.session_id)
-            if stored is not None:
+                ended = await IntegrityRepository(session).get(other_tenant.subject, other_tenant.session_id)
+            if stored is not None and ended is not None:
                 break
             await asyncio.sleep(0.2)
     finally:
@@ -170,6 +172,7 @@ async def test_the_task_queue_reassesses_live_sessions(
     assert stored is not None
     assert stored.authenticity_index is not None
     assert stored.authenticity_index < 60
+    assert ended is not None  # its final assessment, though nobody opened it
 
 
 async def test_session_authenticity_for_other_domains(
@@ -183,7 +186,11 @@ async def test_session_authenticity_for_other_domains(
         )
     assert list(found) == [tenant.session_id]
     assert found[tenant.session_id].authenticity_index is not None
-    assert found[tenant.session_id].figures.orders.reported > 0
+    mine = found[tenant.session_id]
+    assert mine.figures.orders.reported > 0
+    assert "brusher" in mine.flagged_viewers
+    assert {f"bot{i}" for i in range(BOTS)} <= set(mine.flagged_viewers)
+    assert {f"brush{k}" for k in range(4)} <= set(mine.flagged_orders)
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])

@@ -82,10 +82,23 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
                 found.append((int(session_key), started, str(viewer), entered))
         return found
 
-    async def dangerously_live_sessions(self) -> list[tuple[int, int]]:
-        """(tenant, session) of every live session of every tenant: the refresh task's work list."""
-        statement = select(LiveSession.tenant_id, LiveSession.id).where(LiveSession.status == SessionStatus.LIVE)
-        return [(int(tenant), int(session_id)) for tenant, session_id in (await self.session.execute(statement)).all()]
+    async def dangerously_sessions_to_assess(self, ended_limit: int) -> list[tuple[int, int]]:
+        """(tenant, session) across tenants: every live session, and up to ``ended_limit`` ended
+        sessions never assessed since they ended (the refresh task's work list)."""
+        base = select(LiveSession.tenant_id, LiveSession.id).outerjoin(
+            IntegrityAssessment, IntegrityAssessment.session_id == LiveSession.id
+        )
+        live = base.where(LiveSession.status == SessionStatus.LIVE)
+        ended = (
+            base.where(
+                LiveSession.status == SessionStatus.ENDED,
+                IntegrityAssessment.id.is_(None) | (IntegrityAssessment.assessed_at < LiveSession.ended_at),
+            )
+            .order_by(LiveSession.ended_at.desc())
+            .limit(ended_limit)
+        )
+        rows = [*(await self.session.execute(live)).all(), *(await self.session.execute(ended)).all()]
+        return [(int(tenant), int(session_id)) for tenant, session_id in rows]
 
     async def get(self, subject: Subject, session_id: int) -> IntegrityAssessment | None:
         return await self.first(self.readable(subject).where(IntegrityAssessment.session_id == session_id))
@@ -114,6 +127,18 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
             .limit(limit)
         )
         return list((await self.session.execute(statement)).scalars())
+
+    async def flags_of_sessions(
+        self, subject: Subject, session_ids: list[int], kinds: tuple[FlagKind, ...]
+    ) -> dict[tuple[int, FlagKind], list[str]]:
+        """Every flagged key of these sessions, by (session, kind)."""
+        statement = scoped(
+            select(IntegrityFlag.session_id, IntegrityFlag.kind, IntegrityFlag.key), IntegrityFlag, subject
+        ).where(IntegrityFlag.session_id.in_(session_ids), IntegrityFlag.kind.in_(kinds))
+        found: dict[tuple[int, FlagKind], list[str]] = {}
+        for session_id, kind, key in (await self.session.execute(statement)).all():
+            found.setdefault((int(session_id), FlagKind(kind)), []).append(str(key))
+        return found
 
     async def settings(self, subject: Subject) -> IntegritySettings | None:
         statement = scoped(select(IntegritySettings), IntegritySettings, subject)

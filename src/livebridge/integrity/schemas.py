@@ -97,6 +97,8 @@ class SessionAuthenticity(BaseModel):
     session_id: int
     authenticity_index: int | None
     assessed_at: datetime
+    flagged_viewers: list[str] = Field(description="viewer keys the detectors flagged")
+    flagged_orders: list[str] = Field(description="order ids the detectors flagged")
     figures: VerifiedFigures
 
 

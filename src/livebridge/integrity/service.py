@@ -54,6 +54,7 @@ from livebridge.models import (
 
 logger = logging.getLogger(__name__)
 REFRESH_EVERY: Final = timedelta(seconds=10)
+ENDED_PER_REFRESH: Final = 5  # ended sessions given their final assessment per refresh run
 HISTORY_SESSIONS: Final = 20  # earlier sessions searched for accounts that keep entering together
 
 
@@ -212,7 +213,7 @@ def _reason_read(detector: str, raw: Mapping[str, Any]) -> ReasonRead:
     )
 
 
-def _figures(stored: IntegrityAssessment, live_session: LiveSession) -> VerifiedFigures:
+def _figures(stored: IntegrityAssessment) -> VerifiedFigures:
     f = stored.figures
     return VerifiedFigures(
         session_id=stored.session_id,
@@ -227,7 +228,7 @@ def _figures(stored: IntegrityAssessment, live_session: LiveSession) -> Verified
         gmv_gross_fen=f["gmv_gross_fen"],
         gmv_net_refunds_fen=f["gmv_net_refunds_fen"],
         gmv_net_flagged_fen=f["gmv_net_flagged_fen"],
-        is_simulated=live_session.is_simulated,
+        is_simulated=stored.is_simulated,
     )
 
 
@@ -259,7 +260,7 @@ async def _report(
         top_reasons=reasons[:5],
         families=[FamilyRead.model_validate(f) for f in stored.families],
         detectors=detectors,
-        figures=_figures(stored, live_session),
+        figures=_figures(stored),
         online_series=[(to_datetime(m), r, v) for m, r, v in stored.figures.get("online_series", [])],
         alert=_alert_read(alert, live_session.title) if alert else None,
     )
@@ -287,14 +288,15 @@ def _stale(stored: IntegrityAssessment | None, live_session: LiveSession) -> boo
 
 
 async def refresh_live_sessions(database: Database) -> int:
-    """Assess every live session of every tenant (each in its own transaction); returns how many.
+    """Assess every live session of every tenant, and sessions that ended since their last
+    assessment (at most ``ENDED_PER_REFRESH`` per run), each in its own transaction; returns how many.
 
     A session whose assessment fails is logged and skipped: the others still get theirs.
     """
     async with database.transaction(write=False) as session:
-        live = await IntegrityRepository(session).dangerously_live_sessions()
+        due = await IntegrityRepository(session).dangerously_sessions_to_assess(ENDED_PER_REFRESH)
     done = 0
-    for tenant_id, session_id in live:
+    for tenant_id, session_id in due:
         subject = Subject(
             display_name="integrity refresh", tenant_id=tenant_id, permissions=frozenset({Permission.READ})
         )
@@ -325,22 +327,29 @@ async def verified_figures(session: AsyncSession, subject: Subject, session_id: 
 async def session_authenticity(
     session: AsyncSession, subject: Subject, session_ids: Sequence[int]
 ) -> dict[int, SessionAuthenticity]:
-    """Stored assessments of these sessions (ids of other tenants or never assessed are absent).
+    """Stored assessments of these sessions, with what they flagged (for host scorecards).
 
-    For host scorecards: reads only, never runs the detectors; call ``assess_session`` for a
-    session that is missing.
+    Sessions of other tenants and sessions never assessed are absent. It only reads: the task
+    queue assesses live sessions every 10 s and ended ones once more after they end; call
+    ``assess_session`` for a session that is still missing.
     """
     subject.check(Permission.READ)
-    found: dict[int, SessionAuthenticity] = {}
-    for stored in await IntegrityRepository(session).many(subject, list(session_ids)):
-        live_session = await live_service.access_session(session, subject, stored.session_id)
-        found[stored.session_id] = SessionAuthenticity(
-            session_id=stored.session_id,
-            authenticity_index=stored.authenticity_index,
-            assessed_at=stored.assessed_at,
-            figures=_figures(stored, live_session),
+    repository = IntegrityRepository(session)
+    stored = await repository.many(subject, list(session_ids))
+    flags = await repository.flags_of_sessions(
+        subject, [s.session_id for s in stored], (FlagKind.VIEWER, FlagKind.ORDER)
+    )
+    return {
+        s.session_id: SessionAuthenticity(
+            session_id=s.session_id,
+            authenticity_index=s.authenticity_index,
+            assessed_at=s.assessed_at,
+            flagged_viewers=sorted(flags.get((s.session_id, FlagKind.VIEWER), ())),
+            flagged_orders=sorted(flags.get((s.session_id, FlagKind.ORDER), ())),
+            figures=_figures(s),
         )
-    return found
+        for s in stored
+    }
 
 
 async def flagged_keys(
