@@ -205,7 +205,7 @@ def comment_bursts(events: SessionEvents, clusters: CommentClusters, clock: Form
     accounts = distinct_in_ranges(previous_same(who), lefts, rights)
     # A template said all evening reaches a few accounts a minute by chance: the burst must stand
     # out from the template's own average rate (Poisson tail λ + 4√λ + 3).
-    span = max(int(clusters.time.max() - clusters.time.min()), BURST_WINDOW)
+    span = max(events.end - events.start, BURST_WINDOW)  # the whole session, not just its comments
     usual = clusters.size[clusters.cluster[order]] * (BURST_WINDOW / span)
     bursts = np.flatnonzero((accounts >= BURST_ACCOUNTS) & (accounts >= usual + 4 * np.sqrt(usual) + 3))
     steps = np.zeros(order.size + 1, dtype=np.int64)

@@ -31,11 +31,12 @@ __all__ = [
 
 Ints = npt.NDArray[np.int64]
 MIN_ORDERS: Final = 3  # fewer orders than this: not enough data for any order detector
-# Dense blocks: a block must hold this many buyers, each buying ≥ 2 of its SKUs on average, and be
+# Dense blocks: a block must hold this many buyers, each buying ≥ 60 % (and ≥ 2) of its SKUs, and be
 # this many times denser than the best single-SKU star (what an honest crowd on a best seller gives).
 BLOCK_MIN_BUYERS: Final = 5
 BLOCK_MIN_SKUS: Final = 2
-BLOCK_MIN_SKUS_PER_BUYER: Final = 2.0
+BLOCK_MEMBER_SHARE: Final = 0.6
+BLOCK_SKU_SHARE: Final = 0.5
 BLOCK_MIN_LIFT: Final = 1.5
 BLOCKS_PER_SESSION: Final = 3
 # Quick refunds: refunded this soon after payment, by a buyer with ≥ 2 of them or in a burst of
@@ -183,38 +184,43 @@ def dense_blocks(events: SessionEvents, orders: OrderTable) -> DetectorResult:
         if live.size < MIN_ORDERS:
             break
         block = densest_block(buyer_index[live], sku_index[live], (buyers.size, skus.size))
-        buyers_per_sku = np.bincount(sku_index[live], minlength=skus.size)
-        degrees = buyers_per_sku[buyers_per_sku > 0].astype(np.float64)
-        star = float((degrees / np.log(degrees + COLUMN_WEIGHT_C) / (degrees + 1)).max())
-        lift = block.density / star if star else 0.0
-        if (
-            block.rows.size < BLOCK_MIN_BUYERS
-            or block.columns.size < BLOCK_MIN_SKUS
-            or block.edges < BLOCK_MIN_SKUS_PER_BUYER * block.rows.size
-            or lift < BLOCK_MIN_LIFT
-        ):
-            break
-        inside = live[np.isin(buyer_index[live], block.rows) & np.isin(sku_index[live], block.columns)]
-        # Honest buyers of a block SKU can ride along in the peeled set; keep buyers of ≥ 2 block SKUs.
-        pairs = np.unique(buyer_index[inside] * skus.size + sku_index[inside])
+        candidate = live[np.isin(buyer_index[live], block.rows) & np.isin(sku_index[live], block.columns)]
+        # The peeled set is refined in two steps. Its SKUs: those at least half its buyers bought
+        # (camouflage purchases can pull a best seller in). Its buyers: everyone (peeling stops
+        # early on a small ring) who bought ≥ 60 % of those SKUs, and two; honest buyers of one
+        # block SKU that rode along in the peeled set drop out.
+        pairs = np.unique(buyer_index[candidate] * skus.size + sku_index[candidate])
+        per_sku = np.bincount(pairs % skus.size, minlength=skus.size)
+        core = np.flatnonzero(per_sku >= BLOCK_SKU_SHARE * max(1, block.rows.size))
+        candidate = live[np.isin(sku_index[live], core)]
+        pairs = np.unique(buyer_index[candidate] * skus.size + sku_index[candidate])
         per_buyer = np.bincount(pairs // skus.size, minlength=buyers.size)
-        inside = inside[per_buyer[buyer_index[inside]] >= BLOCK_MIN_SKUS]
-        if inside.size == 0:
+        needed = max(BLOCK_MIN_SKUS, int(np.ceil(BLOCK_MEMBER_SHARE * core.size)))
+        members = np.flatnonzero(per_buyer >= needed)
+        inside = candidate[np.isin(buyer_index[candidate], members)]
+        member_pairs = pairs[np.isin(pairs // skus.size, members)]
+        # The kept block's density g = Σ edge weights / (buyers + SKUs), against the best single-SKU star.
+        degree = np.bincount(sku_index[live], minlength=skus.size).astype(np.float64)
+        weight = 1.0 / np.log(degree + COLUMN_WEIGHT_C)
+        block_skus = np.unique(member_pairs % skus.size)
+        density = float(weight[member_pairs % skus.size].sum()) / max(1, members.size + block_skus.size)
+        star = float((degree[degree > 0] * weight[degree > 0] / (degree[degree > 0] + 1)).max())
+        lift = density / star if star else 0.0
+        if members.size < BLOCK_MIN_BUYERS or block_skus.size < BLOCK_MIN_SKUS or lift < BLOCK_MIN_LIFT:
             break
         flagged[inside] = True
-        remaining[np.isin(buyer_index, block.rows)] = False
-        block_buyers = np.unique(buyers[buyer_index[inside]])
+        remaining[np.isin(buyer_index, members)] = False
         reasons.append(
             Reason(
                 code="dense_block",
                 params={
-                    "buyers": int(np.unique(buyer_index[inside]).size),
-                    "skus": int(block.columns.size),
+                    "buyers": int(members.size),
+                    "skus": int(block_skus.size),
                     "orders": int(inside.size),
                     "lift": f"{lift:.1f}",
                 },
                 weight=inside.size / orders.size,
-                accounts=[buyer_name(events, int(b)) for b in block_buyers[:SAMPLE_ACCOUNTS]],
+                accounts=[buyer_name(events, int(b)) for b in buyers[members][:SAMPLE_ACCOUNTS]],
                 start=int(orders.created[inside].min()),
                 end=int(orders.created[inside].max()),
             )
