@@ -73,11 +73,20 @@ def test_a_burst_that_talks_like_the_room_is_not_flagged() -> None:
 
 def test_a_burst_in_a_room_where_nobody_interacts_is_not_judged() -> None:
     session = crowd(Session(), 400, talk_every=10_000)  # one comment in the whole room
-    for i in range(120):
-        session.add("enter", 1800 + i * 0.05, f"bot{i}")
+    for i in range(60):
+        session.add("enter", 1800 + i * 0.1, f"bot{i}")
     result = entry_bursts(session.build(), clock)
     assert result.status == Status.NOT_ENOUGH_DATA
     assert "too low" in result.note
+
+
+def test_a_flood_far_above_the_room_rate_needs_no_interaction_test() -> None:
+    session = crowd(Session(), 400, talk_every=10_000)
+    for i in range(150):
+        session.add("enter", 1800 + i * 0.05, f"bot{i}")
+    events = session.build()
+    result = entry_bursts(events, clock)
+    assert {f"bot{i}" for i in range(150)} <= viewers_of(events, result)
 
 
 def test_lockstep_groups_but_not_honest_viewers() -> None:

@@ -42,6 +42,9 @@ BURST_MIN_ENTRANTS: Final = 20
 BURST_INTERACTION_RATIO: Final = 0.25
 EXTREME_BURST: Final = 10
 EXTREME_INTERACTION_RATIO: Final = 0.6
+FLOOD_ENTRANTS: Final = 100
+FLOOD_FACTOR: Final = 20
+FLOOD_INTERACTION_RATIO: Final = 0.8
 BURST_MIN_EXPECTED: Final = 3.0
 # Lockstep: ≥ 5 accounts entering in one 2-s bin and leaving in one 2-s bin (two offset grids).
 LOCKSTEP_BIN: Final = 2 * SECOND
@@ -57,13 +60,14 @@ TOGETHER_WINDOW: Final = 30 * SECOND
 TOGETHER_MIN_SESSIONS: Final = 3
 TOGETHER_MIN_GROUP: Final = 5
 OPENING: Final = 120 * SECOND
-# Online jumps: a rise of ≥ 30 and ≥ 20 % of the previous count, ≥ 4× the enters since the last
-# sample, and far outside the room's usual sample-to-sample change.
+# Online jumps: a rise of ≥ 30 and ≥ 20 % of the previous count, ≥ 4× the enters since 30 s before
+# the last sample, and far outside the room's usual sample-to-sample change.
 MIN_SAMPLES: Final = 10
 JUMP_MIN: Final = 30
 JUMP_MIN_SHARE: Final = 0.2
 JUMP_ENTERS_RATIO: Final = 4
 JUMP_MADS: Final = 8
+JUMP_LOOKBACK: Final = 30 * SECOND
 SAMPLE_ACCOUNTS: Final = 20
 
 
@@ -125,8 +129,18 @@ def entry_bursts(events: SessionEvents, clock: Formatter) -> DetectorResult:
     active = np.bincount(segment[in_segment], weights=interacted[in_segment], minlength=starts.size)
     expected_active = entrants * room_rate
     big = entrants >= BURST_MIN_ENTRANTS
+    cumulative = np.r_[0.0, np.cumsum(expected)]
+    predicted = np.maximum(cumulative[ends // STEP_SECONDS + 1] - cumulative[starts // STEP_SECONDS], 1.0)
+    # A flood of ≥ 100 accounts at ≥ 20× the room's own rate, after the opening, is judged even in
+    # a quiet room: it is fake unless it interacts at least at 80 % of the room's rate.
+    flood = (
+        (entrants >= FLOOD_ENTRANTS)
+        & (entrants >= FLOOD_FACTOR * predicted)
+        & (starts >= OPENING // SECOND)
+        & (active <= FLOOD_INTERACTION_RATIO * expected_active)
+    )
     judgeable = big & (expected_active >= BURST_MIN_EXPECTED)
-    if big.any() and not judgeable.any():
+    if big.any() and not (judgeable | flood).any():
         # Bursts exist, but so few people interact here that their silence proves nothing.
         return DetectorResult.not_enough(
             name,
@@ -135,12 +149,8 @@ def entry_bursts(events: SessionEvents, clock: Formatter) -> DetectorResult:
         )
     # An extreme burst (≥ 10× the entrants the baseline predicts) needs a weaker deficit: scripts
     # that let a few bots say something cannot make the whole crowd interact.
-    cumulative = np.r_[0.0, np.cumsum(expected)]
-    predicted = cumulative[ends // STEP_SECONDS + 1] - cumulative[starts // STEP_SECONDS]
-    ratio = np.where(
-        entrants >= EXTREME_BURST * np.maximum(predicted, 1.0), EXTREME_INTERACTION_RATIO, BURST_INTERACTION_RATIO
-    )
-    fake = judgeable & (active <= ratio * expected_active)
+    ratio = np.where(entrants >= EXTREME_BURST * predicted, EXTREME_INTERACTION_RATIO, BURST_INTERACTION_RATIO)
+    fake = (judgeable & (active <= ratio * expected_active)) | flood
     flagged_mask = in_segment & fake[np.maximum(segment, 0)] & ~interacted
     reasons: list[Reason] = []
     for index in np.flatnonzero(fake):
@@ -338,30 +348,48 @@ def co_appearance(events: SessionEvents, history: Sequence[PresenceHistory]) -> 
 @dataclass(frozen=True)
 class OnlineJumps:
     sample_positions: npt.NDArray[np.intp]  # positions of online_count events that jumped
-    excess: Ints  # per flagged sample: the rise the enters do not explain
+    rise_excess: Ints  # per jump: the rise the recent enters do not explain
+    excess: Ints  # per online_count sample (time order): unexplained viewers still counted
 
 
 def find_online_jumps(events: SessionEvents) -> OnlineJumps | None:
+    """Online-count rises no recent enters explain, and what each leaves unexplained.
+
+    ``excess`` is, per sample, the unexplained viewers still counted: it grows by a flagged jump's
+    rise less its enters, shrinks when the count later falls by more than the leaves explain, and
+    never goes below zero (a walk reflected at 0: cumulative sum minus its running minimum).
+    """
     samples = events.of(Kind.ONLINE_COUNT)
     samples = samples[events.count[samples] >= 0]
     if samples.size < MIN_SAMPLES:
         return None
     counts = events.count[samples]
     rise = np.diff(counts)
-    enter_times = events.time[events.of(Kind.ENTER)]
     sample_times = events.time[samples]
-    enters_before = np.searchsorted(enter_times, sample_times, side="right")
-    enters_between = np.diff(enters_before)
+    enter_times = events.time[events.of(Kind.ENTER)]
+    leave_times = events.time[events.of(Kind.LEAVE)]
+    enters_between = np.diff(np.searchsorted(enter_times, sample_times, side="right"))
+    leaves_between = np.diff(np.searchsorted(leave_times, sample_times, side="right"))
+    # Platforms count with a lag: enters of the last half minute may show up in this sample.
+    recent = np.searchsorted(enter_times, sample_times[1:], side="right") - np.searchsorted(
+        enter_times, sample_times[:-1] - JUMP_LOOKBACK, side="right"
+    )
     deviation = np.abs(rise - np.median(rise))
     spread = max(float(np.median(deviation)), 1.0)
     jump = (
         (rise >= JUMP_MIN)
         & (rise >= JUMP_MIN_SHARE * np.maximum(counts[:-1], 1))
-        & (rise >= JUMP_ENTERS_RATIO * (enters_between + 1))
+        & (rise >= JUMP_ENTERS_RATIO * (recent + 1))
         & (deviation > JUMP_MADS * spread)
     )
+    unexplained = rise - (enters_between - leaves_between)
+    step = np.where(jump, np.maximum(rise - recent, 0), np.minimum(unexplained, 0))
+    walk = np.cumsum(step)
+    excess = np.r_[0, walk - np.minimum.accumulate(np.minimum(walk, 0))]
     index = np.flatnonzero(jump)
-    return OnlineJumps(sample_positions=samples[index + 1], excess=(rise - enters_between)[index])
+    return OnlineJumps(
+        sample_positions=samples[index + 1], rise_excess=np.maximum(rise - recent, 0)[index], excess=excess
+    )
 
 
 def online_jumps(events: SessionEvents, clock: Formatter) -> DetectorResult:
@@ -372,7 +400,7 @@ def online_jumps(events: SessionEvents, clock: Formatter) -> DetectorResult:
         return DetectorResult.not_enough(name, Family.VIEWERS, f"{samples} online-count samples")
     reasons: list[Reason] = []
     if jumps.sample_positions.size:
-        biggest = int(np.argmax(jumps.excess))
+        biggest = int(np.argmax(jumps.rise_excess))
         at = int(jumps.sample_positions[biggest])
         sample_positions = events.of(Kind.ONLINE_COUNT)
         previous = int(sample_positions[np.searchsorted(sample_positions, at) - 1])
@@ -390,9 +418,9 @@ def online_jumps(events: SessionEvents, clock: Formatter) -> DetectorResult:
                     "jump": int(events.count[at] - events.count[previous]),
                     "enters": enters,
                     "samples": int(jumps.sample_positions.size),
-                    "excess": int(jumps.excess.sum()),
+                    "excess": int(jumps.rise_excess.sum()),
                 },
-                weight=min(1.0, float(jumps.excess.sum()) / max(peak, 1)),
+                weight=min(1.0, float(jumps.rise_excess.sum()) / max(peak, 1)),
                 start=int(events.time[previous]),
                 end=int(events.time[at]),
             )
