@@ -28,6 +28,8 @@ from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
 from livebridge.insight import endpoints as insight_endpoints
 from livebridge.insight import pages as insight_pages
+from livebridge.integrity import endpoints as integrity_endpoints
+from livebridge.integrity import pages as integrity_pages
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         replay_endpoints,
         demand_endpoints,
         scorecard_endpoints,
+        integrity_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.
@@ -167,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_pages,
         demand_pages,
         scorecard_pages,
+        integrity_pages,
         live_pages,
     ):
         app.include_router(module.router, include_in_schema=False)

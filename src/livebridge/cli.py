@@ -26,6 +26,7 @@ from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
 from livebridge.insight.cli import app as insight_app
+from livebridge.integrity.cli import app as integrity_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.replay.cli import replay as replay_command
 from livebridge.scorecards.cli import app as scorecards_app
@@ -48,6 +49,7 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
+app.add_typer(integrity_app, name="integrity", help="Integrity: assess sessions, evaluate the detectors.")
 app.add_typer(insight_app, name="insight")
 app.add_typer(demand_app, name="demand", help="Demand topics (C2M): regroup comments, export reports.")
 app.add_typer(audit_app, name="audit")

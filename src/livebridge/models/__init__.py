@@ -18,6 +18,7 @@ from livebridge.models.demand import (
 )
 from livebridge.models.events import LiveEventRow
 from livebridge.models.insight import CommentInsight, InsightCursor
+from livebridge.models.integrity import FlagKind, IntegrityAlert, IntegrityAssessment, IntegrityFlag, IntegritySettings
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -56,9 +57,14 @@ __all__ = [
     "DemandTopicEdit",
     "DemandTopicMember",
     "ExplanationSegment",
+    "FlagKind",
     "Host",
     "HostRole",
     "InsightCursor",
+    "IntegrityAlert",
+    "IntegrityAssessment",
+    "IntegrityFlag",
+    "IntegritySettings",
     "LiveEventRow",
     "LiveSession",
     "Membership",
