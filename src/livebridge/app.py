@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from livebridge import __version__
+from livebridge.audit import endpoints as audit_endpoints
 from livebridge.catalog import endpoints as catalog_endpoints
 from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ingest_endpoints,
         stats_endpoints,
         scorecard_endpoints,
+        audit_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages, scorecard_pages):
