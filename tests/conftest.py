@@ -67,7 +67,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def scale_out_worker(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """CI's second run sets LIVEBRIDGE_REDIS_URL for the whole suite: background work then runs as in a
+    scaled-out deployment, in a ``livebridge worker`` process on Redis, not in threads of the web process.
+    """
+    if not os.environ.get("LIVEBRIDGE_REDIS_URL"):
+        yield
+        return
+    os.environ["LIVEBRIDGE_QUEUE_NAME"] = f"lbtest-{uuid.uuid4().hex[:10]}"  # this run's own queue
+    var_dir = tmp_path_factory.mktemp("worker-var")
+    env = {**os.environ, "LIVEBRIDGE_DATABASE_URL": database_url, "LIVEBRIDGE_SECRET_KEY": "test-secret",
+           "LIVEBRIDGE_VAR_DIR": str(var_dir)}
+    with (var_dir / "worker.log").open("w") as log:
+        worker = subprocess.Popen([sys.executable, "-c", "from livebridge.cli import main; main()", "worker"],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory, scale_out_worker: None) -> Settings:
     return Settings(
         database_url=database_url, var_dir=tmp_path_factory.mktemp("var"), secret_key="test-secret",
         environment="test",
@@ -137,7 +159,7 @@ class ServerProcess:
 
 
 @pytest.fixture(scope="session")
-def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory, scale_out_worker: None) -> Iterator[str]:
     server = ServerProcess(database_url, tmp_path_factory.mktemp("server-var"),
                            tmp_path_factory.mktemp("server-log") / "server.log")
     yield server.base_url
