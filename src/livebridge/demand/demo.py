@@ -36,14 +36,21 @@ DEMO_PATHS: list[tuple[ProposalStatus, str | None]] = [
 ORDER = [ProposalStatus.UNDER_REVIEW, ProposalStatus.PLANNED, ProposalStatus.IN_PRODUCTION, ProposalStatus.SHIPPED]
 
 
-def _product_at(live_session: LiveSession, moment: datetime, link_number: int | None) -> tuple[int | None, str | None]:
-    """The product being explained at that moment, else the one the comment's link number names."""
-    for segment in live_session.segments:
-        if segment.started_at <= moment and (segment.ended_at is None or moment < segment.ended_at):
-            return segment.product_id, "explaining"
+def _product_of(
+    live_session: LiveSession, names: Sequence[tuple[str, int]], text: str, moment: datetime, link_number: int | None
+) -> tuple[int | None, str | None]:
+    """The product the comment names (its link number, then a name or alias), else the one being explained."""
     by_link = {item.link_number: item.product_id for item in live_session.shelf}
     if link_number in by_link:
         return by_link[link_number], "link_number"
+    lowered = text.lower()
+    # The product named first is the one the comment is about (「电水壶可以放洗碗机洗吗」); the longer name wins a tie.
+    found = [(lowered.find(name), -len(name), product_id) for name, product_id in names if name in lowered]
+    if found:
+        return min(found)[2], "name"
+    for segment in live_session.segments:
+        if segment.started_at <= moment and (segment.ended_at is None or moment < segment.ended_at):
+            return segment.product_id, "explaining"
     return None, None
 
 
@@ -55,11 +62,12 @@ async def understand_demo_comments(session: AsyncSession, owner: Subject, analyz
         return 0
     analyses = analyzer.analyze_batch([text for *_, text, _ in events])
     sessions: dict[int, LiveSession] = {}
+    names = [(term.lower(), p.id) for p in await service.all_products(session, owner) for term in (p.name, *p.aliases)]
     rows: list[CommentInsight] = []
     for (event_id, session_id, moment, viewer, _, simulated), analysis in zip(events, analyses, strict=True):
         if session_id not in sessions:
             sessions[session_id] = await live_service.access_session(session, owner, session_id)
-        product_id, how = _product_at(sessions[session_id], moment, analysis.link_number)
+        product_id, how = _product_of(sessions[session_id], names, analysis.normalized, moment, analysis.link_number)
         rows.append(
             CommentInsight(
                 event_row_id=event_id,

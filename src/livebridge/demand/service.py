@@ -169,7 +169,7 @@ class _Labeller:
         if not rows:
             return
         vectors = self.matrix[[self.row_of[r.event_row_id] for r in rows]]
-        topic.label = readable_label([r.normalized for r in rows], vectors)
+        topic.label = readable_label([r.normalized for r in rows], vectors, self._cleaner(rows))
         topic.key_phrases = key_phrases(self.counts[topic.id], self.topics_with_word, len(self.counts))
 
 
