@@ -98,7 +98,7 @@ async def test_reports_as_excel_and_printable_page(client: httpx.AsyncClient, da
     header, first, second = demands[0], demands[1], demands[2]
     assert header[:8] == ("排名", "商品", "话题", "类型", "评论", "观众数", "买家数", "负面占比")
     assert first[:8] == (1, "空气炸锅 AF5", "出个大号的吧", "需求", 3, 3, 0, 1)
-    assert second[:8] == (2, "空气炸锅 AF5", "尺码怎么选", "提问", 4, 4, 1, 0)
+    assert second[:8] == (2, "空气炸锅 AF5", "尺码怎么选", "问询", 4, 4, 1, 0)
     assert "「" in first[12]
     proposals = list(book["改进提案"].iter_rows(min_row=2, values_only=True))
     assert proposals[0][1:5] == ("空气炸锅 AF5", "推出大号款", "新建", "出个大号的吧")

@@ -19,6 +19,8 @@ from livebridge.catalog.schemas import ProductCreate, SkuCreate
 from livebridge.demand.demo import load_demo_demand
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
+from livebridge.insight.demo import understand_demo
+from livebridge.integrity import demo as integrity_demo
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.live.schemas import HostCreate, SessionCreate, ShelfItemCreate
@@ -263,6 +265,10 @@ async def load_demo(session: AsyncSession) -> bool:
         if days >= 0:
             continue
         await _simulate_past_session(session, owner, live_session.id, start, shelf, discounts, seed=index)
+    await integrity_demo.load_demo(
+        session, owner, host_id=hosts[0].id, organization_id=merchants[0].id, start=_evening(-2, hour=21)
+    )
+    await understand_demo(session, tenant.id)
     await load_demo_demand(session, owner)
     return True
 

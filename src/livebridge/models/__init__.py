@@ -1,5 +1,6 @@
 """All ORM models, one module per aggregate. Importing this package registers every table."""
 
+from livebridge.models.audit import AuditChainHead, AuditCheckpoint, AuditEntry
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.demand import (
@@ -16,7 +17,8 @@ from livebridge.models.demand import (
     TopicStatus,
 )
 from livebridge.models.events import LiveEventRow
-from livebridge.models.insight import CommentInsight
+from livebridge.models.insight import CommentInsight, InsightCursor
+from livebridge.models.integrity import FlagKind, IntegrityAlert, IntegrityAssessment, IntegrityFlag, IntegritySettings
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -29,6 +31,7 @@ from livebridge.models.live import (
 )
 from livebridge.models.notification import Notification
 from livebridge.models.rollups import SessionSecond, SessionSku
+from livebridge.models.scorecards import ScorecardWeights
 from livebridge.models.tenancy import (
     ApiKey,
     ApiKeyRole,
@@ -44,6 +47,9 @@ from livebridge.models.tenancy import (
 __all__ = [
     "ApiKey",
     "ApiKeyRole",
+    "AuditChainHead",
+    "AuditCheckpoint",
+    "AuditEntry",
     "AuthSession",
     "Base",
     "CommentInsight",
@@ -51,8 +57,14 @@ __all__ = [
     "DemandTopicEdit",
     "DemandTopicMember",
     "ExplanationSegment",
+    "FlagKind",
     "Host",
     "HostRole",
+    "InsightCursor",
+    "IntegrityAlert",
+    "IntegrityAssessment",
+    "IntegrityFlag",
+    "IntegritySettings",
     "LiveEventRow",
     "LiveSession",
     "Membership",
@@ -68,6 +80,7 @@ __all__ = [
     "ProposalTopic",
     "ProposalTransition",
     "Role",
+    "ScorecardWeights",
     "SessionHost",
     "SessionSecond",
     "SessionSku",
