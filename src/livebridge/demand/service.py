@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Permission, Subject
 from livebridge.catalog import service as catalog_service
+from livebridge.db import Database
 from livebridge.demand.grouping import (
     Comment,
     GroupingSettings,
@@ -31,6 +32,7 @@ from livebridge.demand.grouping import (
 from livebridge.demand.repository import InsightRepository, InsightRow, ProposalRepository, QuoteRow, TopicRepository
 from livebridge.demand.schemas import QuoteRead, RebuildRead, ShipEffect, TopicDetail, TopicRead, TrendPoint
 from livebridge.exceptions import Conflict, InvalidInput, NotFound
+from livebridge.integrity import service as integrity_service
 from livebridge.kit.i18n import N_
 from livebridge.kit.pagination import Page, PageParams
 from livebridge.kit.time import utcnow
@@ -65,7 +67,15 @@ async def spam_posters(
     return {session_id: frozenset(keys) for session_id, keys in found.items()}
 
 
-DEFAULT_EXCLUSIONS: tuple[ExcludedViewers, ...] = (spam_posters,)
+async def integrity_flagged_viewers(
+    session: AsyncSession, subject: Subject, session_ids: Sequence[int]
+) -> dict[int, frozenset[str]]:
+    """Viewers the integrity assessment of a session flagged (bots, scripted commenters): not voices either."""
+    assessed = await integrity_service.session_authenticity(session, subject, session_ids)
+    return {sid: frozenset(a.flagged_viewers) for sid, a in assessed.items() if a.flagged_viewers}
+
+
+DEFAULT_EXCLUSIONS: tuple[ExcludedViewers, ...] = (spam_posters, integrity_flagged_viewers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +261,30 @@ async def rebuild_topics(
         topics_created=len(created),
         topics_active=sum(1 for t in active.values() if t.status == TopicStatus.ACTIVE),
     )
+
+
+def _worker_subject(tenant_id: int) -> Subject:
+    return Subject(display_name="demand worker", tenant_id=tenant_id, permissions=frozenset(Permission))
+
+
+async def latest_comment_ids(database: Database) -> dict[int, int]:
+    """Tenant → id of its newest comment that can join a topic (what the background task watches)."""
+    async with database.transaction(write=False) as session:
+        return await InsightRepository(session).dangerously_latest_eligible()
+
+
+async def tenants_with_topics(database: Database) -> list[int]:
+    async with database.transaction(write=False) as session:
+        return await InsightRepository(session).dangerously_tenants_with_topics()
+
+
+async def regroup_tenants(database: Database, tenant_ids: Sequence[int]) -> list[tuple[int, RebuildRead]]:
+    """``rebuild_topics`` for each tenant, in a transaction of its own (one tenant's failure keeps the others')."""
+    results = []
+    for tenant_id in tenant_ids:
+        async with database.transaction() as session:
+            results.append((tenant_id, await rebuild_topics(session, _worker_subject(tenant_id))))
+    return results
 
 
 async def _refresh(
