@@ -1,4 +1,4 @@
-"""The demo's demand board: its comments understood with the trained models, grouped, turned into proposals."""
+"""The demo's demand board: its comments understood (insight), grouped, turned into proposals."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from livebridge.db import Database
 from livebridge.demand import service
 from livebridge.demand.demo import load_demo_demand
+from livebridge.insight.demo import understand_demo
 from livebridge.kit.pagination import PageParams
 from livebridge.models import CommentInsight, LiveEventRow, Notification, Proposal
 from livebridge.text import CommentAnalyzer, TextModelError
@@ -41,7 +42,8 @@ async def test_demo_comments_become_simulated_topics_and_a_shipped_proposal(
                 type="comment", occurred_at=moment, received_at=moment, viewer_key=f"v{index}", text=text,
                 is_simulated=True))
     subject = subject_of(tenant.tenant_id)
-    async with database.transaction() as session:
+    async with database.transaction() as session:  # as demo/seed.py does: understand, then group
+        await understand_demo(session, tenant.tenant_id)
         await load_demo_demand(session, subject)
     async with database.transaction(write=False) as session:
         insights = (await session.execute(select(func.count()).select_from(CommentInsight).where(

@@ -15,10 +15,12 @@ from livebridge.demand import service
 from livebridge.demand.repository import TopicRepository
 from livebridge.demand.schemas import RebuildRead
 from livebridge.exceptions import AppError
+from livebridge.integrity import service as integrity_service
 from livebridge.kit.pagination import PageParams
 from livebridge.models import CommentInsight, DemandTopic
 from tests.demand.factories import BASE_TIME, Said, add_comments, add_paid_order, subject_of
 from tests.factories import TenantFixture
+from tests.integrity.test_api import _fill as fill_with_bots
 
 NOW = BASE_TIME + timedelta(days=1)
 ALL = PageParams(page=1, page_size=200)
@@ -242,3 +244,17 @@ async def test_comments_the_model_is_unsure_of_stay_out(database: Database, tena
     result = await rebuild(database, tenant)
     assert result.comments_considered == 0
     assert await partition(database, tenant) == {}
+
+
+async def test_viewers_flagged_by_integrity_do_not_count_by_default(database: Database, tenant: TenantFixture) -> None:
+    await fill_with_bots(database, tenant)  # a simulated session with 300 entry-burst bots and an order brusher
+    async with database.transaction() as session:
+        await integrity_service.assess_session(session, tenant.subject, tenant.session_id)
+    await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id, [
+        Said("出个大号的吧", viewer="bot1"), Said("出个大号的吧", viewer="brusher", minute=1),
+        Said("出个大号的吧", viewer="fan", minute=2)])
+    await rebuild(database, tenant)
+    async with database.transaction(write=False) as session:
+        found = (await service.list_topics(session, subject_of(tenant.tenant_id), ALL)).items
+    (size,) = [t for t in found if t.label == "出个大号的吧"]
+    assert (size.comment_count, size.viewer_count) == (1, 1)

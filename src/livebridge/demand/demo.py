@@ -1,29 +1,22 @@
 """The demo tenant's demand board: topics from its simulated sessions and proposals in several states.
 
-Everything here is simulated and marked so. The demo's comments are understood with the trained
-comment models when they have no insight yet (the insight worker does this for live traffic), then
-grouped by the same ``rebuild_topics`` as production.
+Everything here is simulated and marked so. The demo's comments are understood first (by
+``livebridge.insight.demo``), then grouped by the same ``rebuild_topics`` as production.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject
 from livebridge.demand import proposals, service
-from livebridge.demand.repository import InsightRepository
 from livebridge.demand.schemas import ProposalCreate, ProposalTransitionCreate
 from livebridge.kit.pagination import PageParams
 from livebridge.kit.time import utcnow
-from livebridge.live import service as live_service
-from livebridge.models import CommentInsight, DemandTopic, LiveSession, ProposalStatus, TopicKind
-from livebridge.text import CommentAnalyzer, TextModelError
-
-logger = logging.getLogger(__name__)
+from livebridge.models import DemandTopic, ProposalStatus, TopicKind
 
 # (status the demo proposal reaches, a decline reason when declined)
 DEMO_PATHS: list[tuple[ProposalStatus, str | None]] = [
@@ -34,52 +27,6 @@ DEMO_PATHS: list[tuple[ProposalStatus, str | None]] = [
     (ProposalStatus.DECLINED, "成本过高，本季度不做；下季度新品规划时再评估"),
 ]
 ORDER = [ProposalStatus.UNDER_REVIEW, ProposalStatus.PLANNED, ProposalStatus.IN_PRODUCTION, ProposalStatus.SHIPPED]
-
-
-def _product_at(live_session: LiveSession, moment: datetime, link_number: int | None) -> tuple[int | None, str | None]:
-    """The product being explained at that moment, else the one the comment's link number names."""
-    for segment in live_session.segments:
-        if segment.started_at <= moment and (segment.ended_at is None or moment < segment.ended_at):
-            return segment.product_id, "explaining"
-    by_link = {item.link_number: item.product_id for item in live_session.shelf}
-    if link_number in by_link:
-        return by_link[link_number], "link_number"
-    return None, None
-
-
-async def understand_demo_comments(session: AsyncSession, owner: Subject, analyzer: CommentAnalyzer) -> int:
-    """Write insights for the demo's comment events that have none; returns how many."""
-    insights = InsightRepository(session)
-    events = await insights.comments_without_insight(owner)
-    if not events:
-        return 0
-    analyses = analyzer.analyze_batch([text for *_, text, _ in events])
-    sessions: dict[int, LiveSession] = {}
-    rows: list[CommentInsight] = []
-    for (event_id, session_id, moment, viewer, _, simulated), analysis in zip(events, analyses, strict=True):
-        if session_id not in sessions:
-            sessions[session_id] = await live_service.access_session(session, owner, session_id)
-        product_id, how = _product_at(sessions[session_id], moment, analysis.link_number)
-        rows.append(
-            CommentInsight(
-                event_row_id=event_id,
-                tenant_id=owner.require_tenant(),
-                session_id=session_id,
-                occurred_at=moment,
-                viewer_key=viewer,
-                normalized=analysis.normalized,
-                intent=analysis.intent,
-                intent_confidence=analysis.intent_confidence,
-                aspects=list(analysis.aspects),
-                sentiment=analysis.sentiment,
-                aspect_sentiments=dict(analysis.aspect_sentiments),
-                product_id=product_id,
-                product_link=how,
-                is_simulated=simulated,
-            )
-        )
-    await insights.add_insights(rows)
-    return len(rows)
 
 
 def _proposal_topics(topics: Sequence[DemandTopic]) -> list[DemandTopic]:
@@ -97,20 +44,11 @@ def _proposal_topics(topics: Sequence[DemandTopic]) -> list[DemandTopic]:
 
 
 async def load_demo_demand(session: AsyncSession, owner: Subject) -> None:
-    """Understand and group the demo's comments; write proposals that reached different statuses.
+    """Group the demo's understood comments; write proposals that reached different statuses.
 
-    Without trained comment models (a fresh checkout before ``livebridge nlp train``) the demo loads
-    without demand topics and says how to add them.
+    Without trained comment models the comments wait un-understood, so there are no topics and no
+    proposals (``livebridge.insight.demo`` logs how to train the models).
     """
-    try:
-        analyzer = CommentAnalyzer.load()
-    except TextModelError as exc:
-        logger.warning(
-            "demo demand board left empty: %s. Run `livebridge nlp train`, then load the demo into a new database.",
-            exc,
-        )
-        return
-    await understand_demo_comments(session, owner, analyzer)
     await service.rebuild_topics(session, owner)
     ranked = await service.list_topics(session, owner, PageParams(page=1, page_size=200))
     shipped_on = utcnow() - timedelta(days=4)

@@ -127,6 +127,16 @@ class TextCleaner:
         terms = sorted({t.lower() for t in (*product_terms, *_DEMONSTRATIVES) if t}, key=len, reverse=True)
         self._terms = terms
 
+    def strip_leading(self, text: str) -> str:
+        """Without the product names and demonstratives it starts with: the product is shown beside the label."""
+        stripped = text
+        while True:
+            lowered = stripped.lower()
+            term = next((t for t in self._terms if lowered.startswith(t)), None)
+            if term is None or len(term) >= len(stripped):
+                return stripped
+            stripped = stripped[len(term) :].lstrip(" ，,")
+
     def clean(self, text: str) -> str:
         cleaned = _EMOJI.sub(" ", _EMOTE.sub(" ", text.lower()))
         for word in ADDRESS_WORDS:
@@ -315,11 +325,12 @@ def group_comments(
     return grouping
 
 
-def readable_label(texts: Sequence[str], vectors: Any, limit: int = 24) -> str:
-    """The medoid comment (closest to the centroid of the L2-normalised TF-IDF ``vectors`` of ``texts``), tidied."""
+def readable_label(texts: Sequence[str], vectors: Any, cleaner: TextCleaner, limit: int = 24) -> str:
+    """The medoid comment (closest to the centroid of the L2-normalised TF-IDF ``vectors`` of ``texts``), tidied:
+    without address words, emoji and the product name it starts with."""
     if not texts:
         return ""
-    tidy = [_tidy(text) for text in texts]
+    tidy = [cleaner.strip_leading(_tidy(text)) for text in texts]
     centroid = np.asarray(vectors.mean(axis=0)).ravel()
     scores = vectors @ centroid
     # Ties go to the shorter, then the earlier text: labels should be short.

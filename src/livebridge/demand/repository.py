@@ -88,6 +88,19 @@ class InsightRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def dangerously_latest_eligible(self) -> dict[int, int]:
+        """Tenant → id of its newest comment that can join a topic (across tenants: for the background task)."""
+        statement = (
+            select(CommentInsight.tenant_id, func.max(CommentInsight.event_row_id))
+            .where(CommentInsight.intent.in_(KINDS), CommentInsight.intent_confidence >= MIN_INTENT_CONFIDENCE)
+            .group_by(CommentInsight.tenant_id)
+        )
+        return {int(t): int(m) for t, m in (await self.session.execute(statement)).all()}
+
+    async def dangerously_tenants_with_topics(self) -> list[int]:
+        statement = select(DemandTopic.tenant_id).distinct().order_by(DemandTopic.tenant_id)
+        return [int(t) for t in (await self.session.execute(statement)).scalars()]
+
     async def eligible(self, subject: Subject) -> list[InsightRow]:
         statement = scoped(select(*_INSIGHT_COLUMNS), CommentInsight, subject).where(
             CommentInsight.intent.in_(KINDS), CommentInsight.intent_confidence >= MIN_INTENT_CONFIDENCE
@@ -102,36 +115,6 @@ class InsightRepository:
             .distinct()
         )
         return [(int(s), str(v)) for s, v in (await self.session.execute(statement)).all()]
-
-    async def comments_without_insight(
-        self, subject: Subject
-    ) -> list[tuple[int, int, datetime, str | None, str, bool]]:
-        """(event row id, session, time, viewer, text, simulated) of comment events not understood yet."""
-        understood = scoped(select(CommentInsight.event_row_id), CommentInsight, subject)
-        statement = (
-            scoped(
-                select(
-                    LiveEventRow.id,
-                    LiveEventRow.session_id,
-                    LiveEventRow.occurred_at,
-                    LiveEventRow.viewer_key,
-                    func.coalesce(LiveEventRow.text, ""),
-                    LiveEventRow.is_simulated,
-                ),
-                LiveEventRow,
-                subject,
-            )
-            .where(LiveEventRow.type == "comment", LiveEventRow.id.not_in(understood))
-            .order_by(LiveEventRow.id)
-        )
-        return [
-            (int(i), int(s), t, v, str(x), bool(m))
-            for i, s, t, v, x, m in (await self.session.execute(statement)).all()
-        ]
-
-    async def add_insights(self, insights: Sequence[CommentInsight]) -> None:
-        self.session.add_all(insights)
-        await self.session.flush()
 
     async def paying_viewers(self, subject: Subject) -> set[tuple[int, str]]:
         """(session, viewer) pairs with a paid order: the buyers."""

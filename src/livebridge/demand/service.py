@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Permission, Subject
 from livebridge.catalog import service as catalog_service
+from livebridge.db import Database
 from livebridge.demand.grouping import (
     Comment,
     GroupingSettings,
@@ -189,7 +190,7 @@ class _Labeller:
         if not rows:
             return
         vectors = self.matrix[[self.row_of[r.event_row_id] for r in rows]]
-        topic.label = readable_label([r.normalized for r in rows], vectors)
+        topic.label = readable_label([r.normalized for r in rows], vectors, self._cleaner(rows))
         topic.key_phrases = key_phrases(self.counts[topic.id], self.topics_with_word, len(self.counts))
 
 
@@ -271,6 +272,30 @@ async def rebuild_topics(
         topics_created=len(created),
         topics_active=sum(1 for t in active.values() if t.status == TopicStatus.ACTIVE),
     )
+
+
+def _worker_subject(tenant_id: int) -> Subject:
+    return Subject(display_name="demand worker", tenant_id=tenant_id, permissions=frozenset(Permission))
+
+
+async def latest_comment_ids(database: Database) -> dict[int, int]:
+    """Tenant → id of its newest comment that can join a topic (what the background task watches)."""
+    async with database.transaction(write=False) as session:
+        return await InsightRepository(session).dangerously_latest_eligible()
+
+
+async def tenants_with_topics(database: Database) -> list[int]:
+    async with database.transaction(write=False) as session:
+        return await InsightRepository(session).dangerously_tenants_with_topics()
+
+
+async def regroup_tenants(database: Database, tenant_ids: Sequence[int]) -> list[tuple[int, RebuildRead]]:
+    """``rebuild_topics`` for each tenant, in a transaction of its own (one tenant's failure keeps the others')."""
+    results = []
+    for tenant_id in tenant_ids:
+        async with database.transaction() as session:
+            results.append((tenant_id, await rebuild_topics(session, _worker_subject(tenant_id))))
+    return results
 
 
 async def _refresh(
