@@ -48,6 +48,12 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
         )
         return [tuple(row) for row in (await self.session.execute(statement)).all()]
 
+    async def event_count(self, subject: Subject, session_id: int) -> int:
+        statement = scoped(select(func.count(LiveEventRow.id)), LiveEventRow, subject).where(
+            LiveEventRow.session_id == session_id
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
     async def earlier_presence(
         self, subject: Subject, session_id: int, before: datetime, limit: int
     ) -> list[tuple[int, datetime, str, datetime]]:
@@ -82,10 +88,10 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
                 found.append((int(session_key), started, str(viewer), entered))
         return found
 
-    async def dangerously_sessions_to_assess(self, ended_limit: int) -> list[tuple[int, int]]:
-        """(tenant, session) across tenants: every live session, and up to ``ended_limit`` ended
-        sessions never assessed since they ended (the refresh task's work list)."""
-        base = select(LiveSession.tenant_id, LiveSession.id).outerjoin(
+    async def dangerously_sessions_to_assess(self, ended_limit: int) -> list[tuple[int, int, bool]]:
+        """(tenant, session, is live) across tenants: every live session, and up to ``ended_limit``
+        ended sessions not assessed since they ended (the refresh task's work list)."""
+        base = select(LiveSession.tenant_id, LiveSession.id, LiveSession.status).outerjoin(
             IntegrityAssessment, IntegrityAssessment.session_id == LiveSession.id
         )
         live = base.where(LiveSession.status == SessionStatus.LIVE)
@@ -98,7 +104,7 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
             .limit(ended_limit)
         )
         rows = [*(await self.session.execute(live)).all(), *(await self.session.execute(ended)).all()]
-        return [(int(tenant), int(session_id)) for tenant, session_id in rows]
+        return [(int(tenant), int(session_id), status == SessionStatus.LIVE) for tenant, session_id, status in rows]
 
     async def get(self, subject: Subject, session_id: int) -> IntegrityAssessment | None:
         return await self.first(self.readable(subject).where(IntegrityAssessment.session_id == session_id))
