@@ -14,18 +14,20 @@ from livebridge.integrity.schemas import (
     RiskSession,
     VerifiedFigures,
 )
-from livebridge.web.deps import ApiSubject, DbSession
+from livebridge.web.deps import ApiSubject, AppDatabase, DbSession
 
 router = APIRouter(tags=["integrity"])
 
 
 @router.get("/sessions/{session_id}/integrity", response_model=IntegrityReport)
-async def read_integrity(session_id: int, session: DbSession, subject: ApiSubject) -> IntegrityReport:
+async def read_integrity(
+    session_id: int, database: AppDatabase, session: DbSession, subject: ApiSubject
+) -> IntegrityReport:
     """Authenticity index, reasons with evidence, per-detector status and reported vs verified figures.
 
     A live session is re-assessed when its assessment is older than 10 seconds.
     """
-    return await service.integrity_report(session, subject, session_id)
+    return await service.integrity_report(database, session, subject, session_id)
 
 
 @router.post("/sessions/{session_id}/integrity/assess", response_model=IntegrityReport)
@@ -35,9 +37,11 @@ async def assess_integrity(session_id: int, session: DbSession, subject: ApiSubj
 
 
 @router.get("/sessions/{session_id}/integrity/figures", response_model=VerifiedFigures)
-async def read_verified_figures(session_id: int, session: DbSession, subject: ApiSubject) -> VerifiedFigures:
+async def read_verified_figures(
+    session_id: int, database: AppDatabase, session: DbSession, subject: ApiSubject
+) -> VerifiedFigures:
     """Reported and verified peak/average viewers, comments, orders and GMV (fen) side by side."""
-    return await service.verified_figures(session, subject, session_id)
+    return await service.verified_figures(database, session, subject, session_id)
 
 
 @router.get("/integrity/sessions", response_model=list[RiskSession])

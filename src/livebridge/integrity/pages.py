@@ -10,7 +10,7 @@ from livebridge.integrity import service
 from livebridge.integrity.schemas import IntegritySettingsRead, IntegritySettingsUpdate
 from livebridge.live import service as live_service
 from livebridge.models import FlagKind
-from livebridge.web.deps import ConsoleUser, DbSession
+from livebridge.web.deps import AppDatabase, ConsoleUser, DbSession
 from livebridge.web.forms import submit_form
 from livebridge.web.templating import render
 
@@ -19,11 +19,14 @@ FLAG_SAMPLE = 50
 
 
 @router.get("/sessions/{session_id}/integrity", response_class=HTMLResponse)
-async def integrity_page(request: Request, session_id: int, session: DbSession, identity: ConsoleUser) -> Response:
+async def integrity_page(
+    request: Request, session_id: int, database: AppDatabase, session: DbSession, identity: ConsoleUser
+) -> Response:
     subject = identity.subject
     live_session = await live_service.access_session(session, subject, session_id)
-    report = await service.integrity_report(session, subject, session_id)
-    flags = {kind: await service.flagged_keys(session, subject, session_id, kind, FLAG_SAMPLE) for kind in FlagKind}
+    report = await service.integrity_report(database, session, subject, session_id)
+    async with database.transaction(write=False) as fresh:  # sees an assessment the report just stored
+        flags = {kind: await service.flagged_keys(fresh, subject, session_id, kind, FLAG_SAMPLE) for kind in FlagKind}
     return render(
         request,
         "integrity/session.html",
@@ -32,9 +35,11 @@ async def integrity_page(request: Request, session_id: int, session: DbSession, 
 
 
 @router.get("/sessions/{session_id}/integrity/panel", response_class=HTMLResponse)
-async def integrity_panel(request: Request, session_id: int, session: DbSession, identity: ConsoleUser) -> Response:
+async def integrity_panel(
+    request: Request, session_id: int, database: AppDatabase, session: DbSession, identity: ConsoleUser
+) -> Response:
     """The reported-vs-verified panel alone; a live page polls it every 10 s (which re-assesses)."""
-    report = await service.integrity_report(session, identity.subject, session_id)
+    report = await service.integrity_report(database, session, identity.subject, session_id)
     return render(request, "integrity/_figures.html", {"report": report})
 
 

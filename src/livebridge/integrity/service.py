@@ -318,19 +318,28 @@ async def refresh_live_sessions(database: Database) -> int:
     return done
 
 
-async def integrity_report(session: AsyncSession, subject: Subject, session_id: int) -> IntegrityReport:
-    """The session's assessment, re-assessed first when missing or (while live) older than 10 s."""
+async def integrity_report(
+    database: Database, session: AsyncSession, subject: Subject, session_id: int
+) -> IntegrityReport:
+    """The session's assessment, re-assessed first when missing or (while live) older than 10 s.
+
+    ``session`` only reads (the request's transaction of a GET); a re-assessment writes, so it runs
+    in a write transaction of its own (on SQLite a read transaction cannot take the write lock).
+    """
     subject.check(Permission.READ)
     live_session = await live_service.access_session(session, subject, session_id)
     stored = await IntegrityRepository(session).get(subject, session_id)
     if stored is None or _stale(stored, live_session):
-        return await assess_session(session, subject, session_id)
+        async with database.transaction() as writing:
+            return await assess_session(writing, subject, session_id)
     return await _report(session, subject, live_session, stored)
 
 
-async def verified_figures(session: AsyncSession, subject: Subject, session_id: int) -> VerifiedFigures:
+async def verified_figures(
+    database: Database, session: AsyncSession, subject: Subject, session_id: int
+) -> VerifiedFigures:
     """Reported and verified peak/average viewers, comments, orders and GMV of one session."""
-    return (await integrity_report(session, subject, session_id)).figures
+    return (await integrity_report(database, session, subject, session_id)).figures
 
 
 async def session_authenticity(
