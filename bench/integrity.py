@@ -1,28 +1,49 @@
 """Every integrity detector on a session of about one million events.
 
-    PYTHONPATH=src .venv/bin/python bench/integrity.py
+    PYTHONPATH=src .venv/bin/python bench/integrity.py [--database]
 
 The session is simulated (2 hours, 160,000 viewers, example shelf, seed 1) with injected bots,
-a comment flood and brushed orders. It prints the time to build the columns from the events
+a comment flood and brushed orders, and two earlier sessions in which 30 % of its audience came
+back (for the cross-session detector). It prints the time to build the columns from the events
 (what loading does), the time of ``assess`` (all detectors, the index and the figures; median
-of three runs), each detector's share, and for scale the raw machine limit of one NumPy sort of
-the same number of int64 values.
+of three runs), each detector's share, with ``--database`` the time to read the stored session
+from SQLite into columns (what every refresh does first), and for scale the raw machine limit of
+one NumPy sort of the same number of int64 values.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import shutil
 import statistics
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
+from alembic import command as alembic_command
 
+from livebridge.authz import Permission, Subject, command_line_subject
+from livebridge.cli import alembic_config
+from livebridge.config import Settings
+from livebridge.db import Database
+from livebridge.ingest.repository import EventRepository
 from livebridge.ingest.schemas import LiveEvent
+from livebridge.ingest.service import event_row
 from livebridge.integrity import authenticity
-from livebridge.integrity.columns import micros
+from livebridge.integrity import service as integrity_service
+from livebridge.integrity.columns import SECOND, micros
 from livebridge.integrity.evaluation import columns_of
 from livebridge.integrity.inject import MINUTE_US, SCRIPTS, SECOND_US, Injector
+from livebridge.integrity.viewers import PresenceHistory, first_entries
+from livebridge.live import service as live_service
+from livebridge.live.schemas import HostCreate, SessionCreate
+from livebridge.models import Platform
 from livebridge.simulate import AudienceModel, Scenario, example_shelf, simulate
+from livebridge.tenancy import service as tenancy_service
+from livebridge.tenancy.schemas import TenantCreate
 
 VIEWERS = 160_000
 RUNS = 3
@@ -57,7 +78,50 @@ def session_events() -> list[LiveEvent]:
     return sorted([*events, *made], key=lambda event: event.occurred_at)
 
 
+async def database_load(events: list[LiveEvent], directory: Path, url: str) -> tuple[float, float]:
+    """Store the events in the (migrated) database; return (store seconds, ``load_events`` seconds)."""
+    database = Database(Settings(database_url=url, var_dir=directory, secret_key="bench"))
+    try:
+        async with database.transaction() as session:
+            tenant = await tenancy_service.do_create_tenant(
+                session,
+                command_line_subject(),
+                TenantCreate(
+                    slug="bench", name="bench", owner_email="o@bench.test", owner_name="o", owner_password="x" * 12
+                ),
+            )
+            subject = Subject(display_name="bench", tenant_id=tenant.id, permissions=frozenset(Permission))
+            host = await live_service.do_create_host(session, subject, HostCreate(name="h", platform=Platform.DOUYIN))
+            live_session = await live_service.do_create_session(
+                session,
+                subject,
+                SessionCreate(
+                    title="bench",
+                    platform=Platform.DOUYIN,
+                    scheduled_start_at=events[0].occurred_at,
+                    host_ids=[host.id],
+                ),
+            )
+        began = time.perf_counter()
+        received = datetime.now(UTC)
+        for offset in range(0, len(events), 50_000):
+            rows = [event_row(e, tenant.id, live_session.id, received) for e in events[offset : offset + 50_000]]
+            async with database.transaction() as session:
+                await EventRepository(session).insert_new(rows)
+        stored = time.perf_counter() - began
+        began = time.perf_counter()
+        async with database.transaction(write=False) as session:
+            loaded = await integrity_service.load_events(session, subject, live_session.id)
+        assert len(loaded) == len(events)
+        return stored, time.perf_counter() - began
+    finally:
+        await database.dispose()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", action="store_true", help="also time reading the session from SQLite")
+    arguments = parser.parse_args()
     began = time.perf_counter()
     events = session_events()
     generated = time.perf_counter() - began
@@ -66,10 +130,18 @@ def main() -> None:
     built = time.perf_counter() - began
     print(f"session: {len(columns):,} events (simulated in {generated:.1f} s), columns built in {built:.2f} s")
 
+    # Two earlier sessions where 30 % of this audience came back at other times (for co_appearance).
+    rng = np.random.default_rng(2)
+    viewers, _ = first_entries(columns)
+    history = []
+    for number in range(2):
+        back = rng.choice(viewers, size=viewers.size * 3 // 10, replace=False)
+        offsets = rng.integers(0, 2 * 3600 * SECOND, back.size)
+        history.append(PresenceHistory(number, columns.viewer_keys[back], offsets))
     timings: list[float] = []
     for _ in range(RUNS):
         began = time.perf_counter()
-        result = authenticity.assess(columns, clock)
+        result = authenticity.assess(columns, clock, history=history)
         timings.append(time.perf_counter() - began)
     median = statistics.median(timings)
     print(
@@ -85,6 +157,15 @@ def main() -> None:
     began = time.perf_counter()
     np.sort(values)
     raw = time.perf_counter() - began
+    if arguments.database:
+        directory = Path(tempfile.mkdtemp(prefix="integrity-bench-"))
+        try:
+            url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+            alembic_command.upgrade(alembic_config(url), "head")
+            stored, loaded = asyncio.run(database_load(events, directory, url))
+        finally:
+            shutil.rmtree(directory)
+        print(f"SQLite: stored in {stored:.1f} s; load_events (query + columns) {loaded:.2f} s")
     print(f"raw limit: one np.sort of {len(columns):,} int64 takes {raw:.3f} s; assess = {median / raw:,.0f} sorts")
 
 

