@@ -152,6 +152,9 @@ class Server:
             "LIVEBRIDGE_DATABASE_URL": database_url,
             "LIVEBRIDGE_SECRET_KEY": "bench",
             "LIVEBRIDGE_VAR_DIR": str(var_dir),
+            # The ingest path alone: background work (comment understanding, regrouping, integrity)
+            # has benchmarks of its own (bench/insight_latency.py measures ingest with it running).
+            "LIVEBRIDGE_QUEUE_WORKERS": "0",
         }
         self.process = subprocess.Popen(
             [
