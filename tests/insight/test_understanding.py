@@ -17,6 +17,7 @@ from livebridge.insight import service, understanding
 from livebridge.insight.repository import InsightRepository
 from livebridge.text import INTENTS, MAX_CHARS
 from livebridge.text.models import resolve_model_dir
+from tests.factories import embedded_queue_only
 from tests.insight.conftest import T0, Room, comment, comment_count, insights_by_event, push
 
 
@@ -93,6 +94,7 @@ async def test_running_again_adds_nothing_and_new_comments_continue_from_the_cur
     assert len(await insights_by_event(database, room.tenant.session_id)) == 31
 
 
+@embedded_queue_only
 async def test_a_missing_model_leaves_comments_waiting_and_says_how_to_rebuild(
     client: httpx.AsyncClient, database: Database, room: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,

@@ -24,6 +24,7 @@ from livebridge.realtime.broadcaster import Broadcaster
 from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
 from livebridge.worker.queue import configure_queue, huey
 from livebridge.worker.runtime import close_thread_state, configure_runtime
+from tests.factories import embedded_queue_only
 from tests.insight.conftest import T0, Room, comment, comment_count, insights_by_event, push
 
 
@@ -36,6 +37,7 @@ async def wait_for_insights(database: Database, session_id: int, expected: int, 
         await asyncio.sleep(0.05)
 
 
+@embedded_queue_only
 async def test_pushed_comments_are_understood_by_the_worker_once(
     app: FastAPI, client: httpx.AsyncClient, database: Database, settings: Settings, room: Room
 ) -> None:
@@ -68,6 +70,7 @@ async def test_pushed_comments_are_understood_by_the_worker_once(
         await messages.aclose()  # type: ignore[attr-defined]
 
 
+@embedded_queue_only
 def test_batches_join_a_run_that_is_still_queued(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     configure_queue(settings)
     session_id = 10**9 + int(time.time() * 1000) % 10**6  # no such session: a run of it does nothing
@@ -102,6 +105,7 @@ async def test_the_sweep_understands_comments_that_came_without_a_task(
     assert set(await insights_by_event(database, room.tenant.session_id)) == {"file-1", "file-2", "file-3"}
 
 
+@embedded_queue_only
 async def test_comments_left_behind_the_cursor_are_found_by_the_sweep(
     client: httpx.AsyncClient, database: Database, room: Room
 ) -> None:

@@ -4,7 +4,6 @@ publishes to the web app's broadcaster; ``every`` fans a minute out into exact t
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from livebridge.worker import queue as queue_module
 from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
 from livebridge.worker.queue import QueueNotConfiguredError, configure_queue, every, huey, schedule_ticks, task
 from livebridge.worker.runtime import TaskContext, run_task
+from tests.factories import embedded_queue_only
 
 
 @task()
@@ -32,12 +32,7 @@ def publish_tenant_count(channel: str) -> None:
     run_task(work)
 
 
-EMBEDDED_ONLY = pytest.mark.skipif(
-    bool(os.environ.get("LIVEBRIDGE_REDIS_URL")), reason="with Redis, livebridge worker processes consume"
-)
-
-
-@EMBEDDED_ONLY
+@embedded_queue_only
 async def test_an_embedded_consumer_runs_a_task_and_publishes_through_the_app(app: FastAPI, settings: Settings) -> None:
     broadcaster: Broadcaster = app.state.broadcaster
     channel = f"test:{uuid.uuid4().hex}"
@@ -68,6 +63,7 @@ def test_every_refuses_periods_that_do_not_fit_a_minute() -> None:
         every(seconds=7)
 
 
+@embedded_queue_only
 def test_the_fan_out_covers_this_minute_and_the_next_once_across_schedulers(settings: Settings) -> None:
     configure_queue(settings)
     name = f"tests.tick.{uuid.uuid4().hex}"
@@ -87,6 +83,7 @@ def test_the_fan_out_covers_this_minute_and_the_next_once_across_schedulers(sett
     assert etas == [start + timedelta(seconds=s) for s in range(30, 180, 10)]
 
 
+@embedded_queue_only
 def test_a_minute_long_period_is_not_lost_between_checks(settings: Settings) -> None:
     configure_queue(settings)
     name = f"tests.minutely.{uuid.uuid4().hex}"
@@ -121,7 +118,7 @@ def publish_each_second() -> None:
     run_task(work)
 
 
-@EMBEDDED_ONLY
+@embedded_queue_only
 async def test_a_consumer_runs_a_one_second_task_every_second(app: FastAPI, settings: Settings) -> None:
     configure_queue(settings)
     huey.flush()  # ticks other tests scheduled would all fall due at once when this consumer starts
