@@ -21,13 +21,17 @@ from livebridge.catalog import endpoints as catalog_endpoints
 from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
 from livebridge.db import Database
+from livebridge.dealers import endpoints as dealers_endpoints
 from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
+from livebridge.orders import endpoints as orders_endpoints
 from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
+from livebridge.service_desk import endpoints as service_desk_endpoints
+from livebridge.service_desk import pages as service_desk_pages
 from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
@@ -130,7 +134,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
+    for module in (dealers_endpoints, orders_endpoints, service_desk_endpoints):
+        app.include_router(module.router, prefix=API_PREFIX)
     for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages):
         app.include_router(module.router, include_in_schema=False)
+    app.include_router(service_desk_pages.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

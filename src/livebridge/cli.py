@@ -24,6 +24,7 @@ from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
+from livebridge.service_desk import cli as service_desk_cli
 from livebridge.simulate.cli import app as simulate_app
 from livebridge.stats.cli import app as sessions_app
 from livebridge.tenancy import service as tenancy_service
@@ -42,6 +43,9 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
+app.add_typer(service_desk_cli.tickets_app, name="tickets")
+import_app.command("orders")(service_desk_cli.import_orders)
+import_app.command("aftersales")(service_desk_cli.import_after_sales)
 
 console = Console()
 err_console = Console(stderr=True)

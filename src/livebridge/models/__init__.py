@@ -2,6 +2,7 @@
 
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
+from livebridge.models.dealers import Agreement, Capability, DealerCapability, DealerProfile, RegionLevel, Territory
 from livebridge.models.events import LiveEventRow
 from livebridge.models.insight import CommentInsight
 from livebridge.models.live import (
@@ -14,7 +15,29 @@ from livebridge.models.live import (
     SessionStatus,
     ShelfItem,
 )
+from livebridge.models.orders import (
+    AfterSaleRequest,
+    AfterSaleStatus,
+    AfterSaleType,
+    DealerAttribution,
+    ImportKind,
+    ImportRun,
+    Order,
+    OrderStatus,
+    RoutingState,
+    TrafficSource,
+)
 from livebridge.models.rollups import SessionSecond, SessionSku
+from livebridge.models.service_desk import (
+    CAPABILITY_FOR_KIND,
+    DeadlineBreach,
+    DeadlineKind,
+    RouteReason,
+    ServiceTicket,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+)
 from livebridge.models.tenancy import (
     ApiKey,
     ApiKeyRole,
@@ -28,23 +51,42 @@ from livebridge.models.tenancy import (
 )
 
 __all__ = [
+    "CAPABILITY_FOR_KIND",
+    "AfterSaleRequest",
+    "AfterSaleStatus",
+    "AfterSaleType",
+    "Agreement",
     "ApiKey",
     "ApiKeyRole",
     "AuthSession",
     "Base",
+    "Capability",
     "CommentInsight",
+    "DeadlineBreach",
+    "DeadlineKind",
+    "DealerAttribution",
+    "DealerCapability",
+    "DealerProfile",
     "ExplanationSegment",
     "Host",
     "HostRole",
+    "ImportKind",
+    "ImportRun",
     "LiveEventRow",
     "LiveSession",
     "Membership",
+    "Order",
+    "OrderStatus",
     "Organization",
     "OrganizationKind",
     "Platform",
     "Product",
     "ProductStatus",
+    "RegionLevel",
     "Role",
+    "RouteReason",
+    "RoutingState",
+    "ServiceTicket",
     "SessionHost",
     "SessionSecond",
     "SessionSku",
@@ -52,5 +94,10 @@ __all__ = [
     "ShelfItem",
     "Sku",
     "Tenant",
+    "Territory",
+    "TicketEvent",
+    "TicketKind",
+    "TicketStatus",
+    "TrafficSource",
     "User",
 ]

@@ -1,0 +1,7 @@
+"""Console pages of the service desk (filled in below)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
