@@ -53,6 +53,7 @@ async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
         api_key_id = (await session.execute(
             select(ApiKey.id).where(ApiKey.tenant_id == victim.tenant_id).limit(1))).scalar_one()
         ticket = (await session.execute(select(ServiceTicket).where(ServiceTicket.id == ticket_id))).scalar_one()
+        assert ticket.order_id is not None
         territory_id = (await session.execute(
             select(Territory.id).where(Territory.tenant_id == victim.tenant_id).limit(1))).scalar_one()
     return {
