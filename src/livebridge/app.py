@@ -22,12 +22,14 @@ from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
 from livebridge.db import Database
 from livebridge.dealers import endpoints as dealers_endpoints
+from livebridge.dealers import pages as dealers_pages
 from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
 from livebridge.orders import endpoints as orders_endpoints
+from livebridge.orders import pages as orders_pages
 from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
 from livebridge.service_desk import endpoints as service_desk_endpoints
@@ -138,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages):
         app.include_router(module.router, include_in_schema=False)
-    app.include_router(service_desk_pages.router, include_in_schema=False)
+    for module in (dealers_pages, orders_pages, service_desk_pages):
+        app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -567,3 +567,35 @@ async def _penalty(session: AsyncSession, subject: Subject, ticket: ServiceTicke
         return 0
     agreement = await dealers_service.access_agreement(session, subject, ticket.agreement_id)
     return agreement.penalty_fen if agreement else 0
+
+
+# What the console shows around a ticket ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket: ServiceTicket
+    assignee_name: str | None
+    region: str
+    after_sale: AfterSaleRequest | None
+
+
+async def describe_tickets(session: AsyncSession, subject: Subject, tickets: list[ServiceTicket]) -> list[TicketView]:
+    """Tickets with their assignee's name, region and after-sale request, for lists and the portal."""
+    names = await dealers_service.dealer_names(session, subject, [t.assignee_id for t in tickets if t.assignee_id])
+    requests = {
+        r.id: r
+        for r in await orders_service.after_sales_for_service(session, subject, [t.after_sale_id for t in tickets])
+    }
+    views = []
+    for ticket in tickets:
+        if ticket.assignee_id is None:
+            assignee = None
+        elif ticket.assignee_id in names:
+            assignee = names[ticket.assignee_id]
+        else:
+            assignee = ""  # the brand's own team: the page names it
+        views.append(
+            TicketView(ticket, assignee, region_name(ticket.district_code), requests.get(ticket.after_sale_id))
+        )
+    return views
