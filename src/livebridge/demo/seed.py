@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.catalog import service as catalog_service
 from livebridge.catalog.schemas import ProductCreate, SkuCreate
+from livebridge.demo.aftersales import load_after_sales_demo
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
 from livebridge.kit.time import utcnow
@@ -262,6 +263,7 @@ async def load_demo(session: AsyncSession) -> bool:
         if days >= 0:
             continue
         await _simulate_past_session(session, owner, live_session.id, start, shelf, discounts, seed=index)
+    await load_after_sales_demo(session, owner, utcnow())
     return True
 
 
