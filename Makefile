@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR := src/livebridge/web/static/vendor
+MODELS := var/models/text/manifest.json
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck pytest messages clean
+.PHONY: install models demo serve test lint typecheck pytest messages clean
 
 install: $(STAMP) $(VENDOR)/.installed
 
@@ -22,10 +23,16 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	touch $@
 
-demo: install
+# The comment models are trained from the shared data (about 15 s) when they are not there yet.
+$(MODELS): | $(STAMP)
+	$(BIN)/livebridge nlp train
+
+models: install $(MODELS)
+
+demo: install $(MODELS)
 	$(BIN)/livebridge demo --serve
 
-serve: install
+serve: install $(MODELS)
 	$(BIN)/livebridge serve
 
 lint: install
@@ -35,7 +42,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy src tests bench
 
-pytest: install
+pytest: install $(MODELS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -11,7 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from livebridge.db import Database
+from livebridge.demand import proposals
+from livebridge.demand.schemas import ProposalCreate
 from livebridge.models import ApiKey, Membership, ServiceTicket, Territory
+from tests.demand.factories import make_topics
 from tests.factories import TenantFixture, console_login
 from tests.network import agreement, open_ticket, set_up_dealer
 
@@ -40,6 +43,10 @@ BODIES: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/tickets/{ticket_id}/resolve"): {"notes": "x"},
     **{("POST", f"/api/v1/tickets/{{ticket_id}}/{move}"): {}
        for move in ("accept", "start", "close", "cancel", "escalate", "reassign")},
+    ("POST", "/api/v1/demand/topics/{topic_id}/split"): {"event_row_ids": [1]},
+    ("POST", "/api/v1/demand/topics/{topic_id}/answered"): {"session_id": 1},
+    ("PATCH", "/api/v1/demand/proposals/{proposal_id}"): {"notes": "x"},
+    ("POST", "/api/v1/demand/proposals/{proposal_id}/transitions"): {"to": "under_review"},
 }
 
 
@@ -47,6 +54,10 @@ async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
     await set_up_dealer(database, victim, organization_id=victim.dealer_id, code="ISO-V", regions=["330106"])
     ticket_id = await open_ticket(
         database, victim.subject, "ISO-1", f"AF5-{victim.slug}", "浙江省杭州市西湖区文三路1号", now=NOW)
+    topics = await make_topics(database, victim.tenant_id, victim.session_id, victim.product_id)
+    async with database.transaction() as session:
+        proposal = await proposals.do_create_proposal(session, victim.subject, ProposalCreate(
+            product_id=victim.product_id, title="victim", topic_ids=list(topics.values())[:1]))
     async with database.transaction(write=False) as session:
         membership_id = (await session.execute(
             select(Membership.id).where(Membership.tenant_id == victim.tenant_id).limit(1))).scalar_one()
@@ -62,6 +73,7 @@ async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
         "session_id": victim.session_id, "shelf_item_id": 1, "segment_id": 1,
         "territory_id": territory_id, "ticket_id": ticket_id, "order_id": ticket.order_id,
         "after_sale_id": ticket.after_sale_id,
+        "topic_id": next(iter(topics.values())), "proposal_id": proposal.id,
     }
 
 
@@ -106,7 +118,9 @@ async def test_lists_never_show_another_tenants_rows(client: httpx.AsyncClient, 
         assert getattr(other_tenant, attribute) not in ids
 
 
-@pytest.mark.parametrize("path", ["/products/{product_id}", "/sessions/{session_id}"])
+@pytest.mark.parametrize(
+    "path", ["/products/{product_id}", "/sessions/{session_id}", "/sessions/{session_id}/questions"]
+)
 async def test_console_pages_answer_404_for_another_tenants_ids(
     client: httpx.AsyncClient, tenant: TenantFixture, other_tenant: TenantFixture, path: str
 ) -> None:

@@ -1,7 +1,7 @@
 """orders dealers service desk
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0009
 Create Date: 2026-11-23 12:32:33.210502
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0004'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -23,15 +24,24 @@ from livebridge.config import Settings, get_settings
 from livebridge.db import Database
 from livebridge.dealers import endpoints as dealers_endpoints
 from livebridge.dealers import pages as dealers_pages
+from livebridge.demand import endpoints as demand_endpoints
+from livebridge.demand import pages as demand_pages
 from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
+from livebridge.insight import endpoints as insight_endpoints
+from livebridge.insight import pages as insight_pages
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
+from livebridge.notifications import pages as notifications_pages
 from livebridge.orders import endpoints as orders_endpoints
 from livebridge.orders import pages as orders_pages
 from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
+from livebridge.replay import endpoints as replay_endpoints
+from livebridge.replay import pages as replay_pages
+from livebridge.scorecards import endpoints as scorecard_endpoints
+from livebridge.scorecards import pages as scorecard_pages
 from livebridge.service_desk import endpoints as service_desk_endpoints
 from livebridge.service_desk import pages as service_desk_pages
 from livebridge.stats import endpoints as stats_endpoints
@@ -40,6 +50,8 @@ from livebridge.tenancy import endpoints as tenancy_endpoints
 from livebridge.tenancy import pages as tenancy_pages
 from livebridge.web.deps import CSRF_COOKIE, LoginRequired
 from livebridge.web.templating import render
+from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
+from livebridge.worker.queue import configure_queue
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -101,7 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = start_embedded_consumer(settings, app.state.broadcaster, asyncio.get_running_loop())
         yield
+        if consumer is not None:
+            await asyncio.to_thread(stop_embedded_consumer, consumer)
         await app.state.broadcaster.close()
         await app.state.db.dispose()
 
@@ -116,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.broadcaster = create_broadcaster(settings.redis_url)
+    configure_queue(settings)  # requests enqueue background tasks (see livebridge.worker)
     app.state.secret_key = settings.resolved_secret_key()
 
     @app.middleware("http")
@@ -134,11 +150,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     _install_error_handlers(app)
-    for module in (tenancy_endpoints, catalog_endpoints, live_endpoints, ingest_endpoints, stats_endpoints):
+    for module in (
+        tenancy_endpoints,
+        catalog_endpoints,
+        live_endpoints,
+        ingest_endpoints,
+        stats_endpoints,
+        insight_endpoints,
+        replay_endpoints,
+        demand_endpoints,
+        scorecard_endpoints,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (dealers_endpoints, orders_endpoints, service_desk_endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (overview_pages, tenancy_pages, catalog_pages, stats_pages, live_pages):
+    # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.
+    for module in (
+        overview_pages,
+        tenancy_pages,
+        catalog_pages,
+        stats_pages,
+        insight_pages,
+        replay_pages,
+        notifications_pages,
+        demand_pages,
+        scorecard_pages,
+        live_pages,
+    ):
         app.include_router(module.router, include_in_schema=False)
     for module in (dealers_pages, orders_pages, service_desk_pages):
         app.include_router(module.router, include_in_schema=False)

@@ -17,13 +17,18 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.audit.cli import app as audit_app
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.config import get_settings
 from livebridge.db import Database
+from livebridge.demand.cli import app as demand_app
 from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
+from livebridge.insight.cli import app as insight_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
+from livebridge.replay.cli import replay as replay_command
+from livebridge.scorecards.cli import app as scorecards_app
 from livebridge.service_desk import cli as service_desk_cli
 from livebridge.simulate.cli import app as simulate_app
 from livebridge.stats.cli import app as sessions_app
@@ -39,6 +44,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(import_app, name="import")
+sessions_app.command("replay")(replay_command)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
@@ -46,6 +52,10 @@ app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, ev
 app.add_typer(service_desk_cli.tickets_app, name="tickets")
 import_app.command("orders")(service_desk_cli.import_orders)
 import_app.command("aftersales")(service_desk_cli.import_after_sales)
+app.add_typer(insight_app, name="insight")
+app.add_typer(demand_app, name="demand", help="Demand topics (C2M): regroup comments, export reports.")
+app.add_typer(audit_app, name="audit")
+app.add_typer(scorecards_app, name="scorecards")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -130,6 +140,18 @@ def serve(
         log_level="info",
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run background tasks (the task queue's consumer) until stopped with Ctrl-C or SIGTERM.
+
+    With LIVEBRIDGE_REDIS_URL set, run one or more of these next to the API processes; without
+    it `serve` consumes the embedded SQLite queue itself.
+    """
+    from livebridge.worker.consumer import run_worker
+
+    run_worker(get_settings())
 
 
 @app.command()

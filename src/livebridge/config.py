@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     display_timezone: str = "Asia/Shanghai"
     shared_data_dir: Path = Path("../shared/data")
     api_page_size_max: int = Field(default=200, ge=10, le=1000)
+    model_dir: Path | None = Field(default=None, description="Comment models; default var/models")
+    queue_name: str = Field(default="livebridge", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    queue_workers: int = Field(default=2, ge=0, le=32, description="Task consumer threads of `serve`/`worker`")
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def queue_path(self) -> Path:
+        """The embedded task queue's SQLite file (used when no Redis URL is set)."""
+        return self.var_dir / "queue.db"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once and kept in ``var/secret_key``."""

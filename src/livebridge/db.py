@@ -6,6 +6,7 @@ asks which one it runs on, except for the bulk write paths in repositories.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,10 +17,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from livebridge.config import Settings
+from livebridge.exceptions import ServiceUnavailable
 
 # A request that will write starts its SQLite transaction with BEGIN IMMEDIATE, so two writers
 # queue on the lock (busy_timeout) instead of one failing when it upgrades a read lock.
 SQLITE_IMMEDIATE = "livebridge_sqlite_immediate"
+SQLITE_WRITER_WAIT_SECONDS = 15.0  # as long as busy_timeout: then the caller hears the database is busy
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -70,10 +73,29 @@ class Database:
         self.settings = settings
         self.engine = create_engine(settings)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # SQLite has one write lock, and its busy handler polls with sleeps of up to 100 ms. Writers of
+        # this process queue here instead and get the lock the moment the previous one commits.
+        self._sqlite_writers = asyncio.Lock() if settings.is_sqlite else None
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed when the block ends, rolled back on any error."""
+        if write and self._sqlite_writers is not None:
+            try:
+                await asyncio.wait_for(self._sqlite_writers.acquire(), SQLITE_WRITER_WAIT_SECONDS)
+            except TimeoutError as exc:
+                raise ServiceUnavailable("the database is busy, try again", code="database_busy") from exc
+            try:
+                async with self._unit_of_work(write=True) as session:
+                    yield session
+            finally:
+                self._sqlite_writers.release()
+            return
+        async with self._unit_of_work(write=write) as session:
+            yield session
+
+    @asynccontextmanager
+    async def _unit_of_work(self, *, write: bool) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
             if write and self.settings.is_sqlite:
                 await session.connection(execution_options={SQLITE_IMMEDIATE: True})

@@ -79,3 +79,8 @@ class InvalidInput(AppError):
 class PayloadTooLarge(AppError):
     status_code = 413
     default_code = "payload_too_large"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    default_code = "service_unavailable"

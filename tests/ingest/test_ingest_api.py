@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from livebridge.db import Database
 from livebridge.ingest.service import MAX_BATCH_EVENTS
-from livebridge.models import LiveEventRow
+from livebridge.models import ApiKey, LiveEventRow
 from tests.factories import TenantFixture, console_login
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -127,3 +127,13 @@ async def test_wrong_session_tenant_key_or_role(client: httpx.AsyncClient, datab
     client.cookies.clear()
     assert (await push(client, tenant, batch, tenant.headers(analyst))).status_code == 403
     assert (await push(client, tenant, batch, tenant.headers(ingest))).json()["accepted"] == 1
+
+
+async def test_pushing_records_when_the_api_key_was_last_used(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    response = await push(client, tenant, ndjson([event(1)]))
+    assert response.json()["accepted"] == 1
+    async with database.transaction(write=False) as session:
+        used = (await session.execute(select(ApiKey.last_used_at).where(ApiKey.tenant_id == tenant.tenant_id))).all()
+    assert any(at is not None and at > T0 for (at,) in used)

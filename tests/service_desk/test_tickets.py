@@ -220,3 +220,25 @@ async def test_dealer_staff_see_and_serve_only_their_own_tickets_and_orders(
     assert (await client.get("/api/v1/products")).status_code == 403
     dealers = (await client.get("/api/v1/dealers")).json()
     assert [d["organization_id"] for d in dealers] == [mine]
+
+
+async def test_the_scheduled_check_runs_once_per_tenant_and_is_registered_with_the_queue(
+    database: Database, tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    from livebridge.service_desk import tasks
+    from livebridge.worker.registry import TASK_MODULES
+
+    assert tasks.__name__ in TASK_MODULES
+    assert callable(tasks.check_deadlines.call_local)
+    for fixture in (tenant, other_tenant):
+        await set_up_dealer(
+            database, fixture, organization_id=fixture.dealer_id, code=f"S{fixture.tenant_id}", regions=["330106"]
+        )
+        await open_ticket(database, fixture.subject, "S1", f"AF5-{fixture.slug}", XIHU.format(1), now=NOW)
+    later = NOW + timedelta(hours=5)
+    found = await service.check_deadlines_of_all_tenants(database, later, tenant.slug)
+    assert [(slug, b.kind) for slug, b in found] == [(tenant.slug, "response")]
+    everywhere = await service.check_deadlines_of_all_tenants(database, later)
+    slugs = {slug for slug, _ in everywhere}
+    assert other_tenant.slug in slugs
+    assert tenant.slug not in slugs

@@ -49,8 +49,11 @@ class AuthRepository:
         )
         return result.scalar_one_or_none()
 
-    async def touch_api_key(self, api_key_id: int, now: datetime) -> None:
-        await self.session.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=now))
+    async def touch_api_key(self, api_key_id: int, now: datetime, *, unless_since: datetime | None = None) -> None:
+        statement = update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=now)
+        if unless_since is not None:
+            statement = statement.where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < unless_since))
+        await self.session.execute(statement)
 
     async def record_login(self, user_id: int, now: datetime) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(last_login_at=now))

@@ -125,6 +125,15 @@ async def do_switch_tenant(session: AsyncSession, identity: ConsoleIdentity, ten
     await session.flush()
 
 
+async def record_api_key_use(session: AsyncSession, subject: Subject) -> None:
+    """Note that the subject's API key was used (at most once per interval), in a write transaction."""
+    if subject.api_key_id is not None:
+        now = utcnow()
+        await AuthRepository(session).touch_api_key(
+            subject.api_key_id, now, unless_since=now - API_KEY_TOUCH_INTERVAL
+        )
+
+
 async def access_api_key_subject(session: AsyncSession, plaintext: str, *, may_write: bool) -> Subject:
     repository = AuthRepository(session)
     api_key = await repository.get_active_api_key(hash_api_key(plaintext))

@@ -28,6 +28,8 @@ class Permission(enum.StrEnum):
     MANAGE_ORDERS = "manage_orders"
     MANAGE_DEALERS = "manage_dealers"
     SERVE_TICKETS = "serve_tickets"
+    MANAGE_DEMAND = "manage_demand"  # rebuild, merge and split demand topics; write C2M proposals
+    ANSWER_QUESTIONS = "answer_questions"  # mark viewers' questions answered during a session
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -41,9 +43,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ORDERS,
             Permission.MANAGE_DEALERS,
             Permission.SERVE_TICKETS,
+            Permission.MANAGE_DEMAND,
+            Permission.ANSWER_QUESTIONS,
         }
     ),
-    Role.HOST: frozenset({Permission.READ}),
+    Role.HOST: frozenset({Permission.READ, Permission.ANSWER_QUESTIONS}),
     Role.ANALYST: frozenset({Permission.READ}),
     # Dealer staff work in the dealer portal on their own organization's tickets and orders
     # (see ``organization_restriction``); the brand's catalog and live rooms are not theirs.

@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.catalog import service as catalog_service
 from livebridge.catalog.schemas import ProductCreate, SkuCreate
+from livebridge.demand.demo import load_demo_demand
 from livebridge.demo.aftersales import load_after_sales_demo
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
+from livebridge.insight.demo import understand_demo
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.live.schemas import HostCreate, SessionCreate, ShelfItemCreate
@@ -264,6 +266,8 @@ async def load_demo(session: AsyncSession) -> bool:
             continue
         await _simulate_past_session(session, owner, live_session.id, start, shelf, discounts, seed=index)
     await load_after_sales_demo(session, owner, utcnow())
+    await understand_demo(session, tenant.id)
+    await load_demo_demand(session, owner)
     return True
 
 

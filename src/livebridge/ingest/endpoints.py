@@ -10,13 +10,14 @@ import msgspec
 from fastapi import APIRouter, BackgroundTasks, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 
-from livebridge.auth.service import access_api_key_subject
+from livebridge.auth.service import access_api_key_subject, record_api_key_use
 from livebridge.db import Database
 from livebridge.exceptions import AppError, BadRequest, NotAuthenticated, PayloadTooLarge
 from livebridge.ingest import service
+from livebridge.insight.tasks import request_understanding
 from livebridge.live import service as live_service
 from livebridge.realtime.broadcaster import Broadcaster, session_channel
-from livebridge.web.deps import ApiSubject, DbSession, bearer_token
+from livebridge.web.deps import bearer_token, resolve_api_subject
 
 router = APIRouter(tags=["ingest"])
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024  # after decompression
@@ -75,17 +76,26 @@ def split_lines(body: bytes, content_type: str) -> list[tuple[int, bytes]]:
         "(same source and event_id) are counted, never stored twice. See docs/events.md."
     ),
 )
-async def push_events(
-    session_id: int, request: Request, session: DbSession, subject: ApiSubject, background: BackgroundTasks
-) -> IngestResultRead:
+async def push_events(session_id: int, request: Request, background: BackgroundTasks) -> IngestResultRead:
+    # Three steps, so that the write transaction (on SQLite, the database's one write lock) lasts only
+    # as long as the SQL: who is calling (a read), then reading and decoding the body (no database),
+    # then storing. The caller is known before a byte of the body is read.
+    database: Database = request.app.state.db
+    async with database.transaction(write=False) as session:
+        subject = await resolve_api_subject(request, session, may_write=False)
     body = await read_body(request)
-    lines = split_lines(body, request.headers.get("content-type", ""))
-    result = await service.do_ingest(session, subject, session_id, lines)
+    batch = service.prepare_batch(
+        subject.require_tenant(), session_id, split_lines(body, request.headers.get("content-type", ""))
+    )
+    async with database.transaction() as session:
+        result = await service.store_batch(session, subject, session_id, batch)
+        await record_api_key_use(session, subject)
     if result.accepted:
-        # Background tasks run after the transaction has committed: dashboards never see a rollback.
+        # Background tasks run after the response; the transaction has committed: dashboards never see a rollback.
         broadcaster: Broadcaster = request.app.state.broadcaster
         channel = session_channel(subject.require_tenant(), session_id)
         background.add_task(broadcaster.publish, channel, str(result.accepted))
+        background.add_task(request_understanding, session_id)
     return IngestResultRead(
         received=result.received,
         accepted=result.accepted,
@@ -138,6 +148,7 @@ async def stream_events(websocket: WebSocket, session_id: int) -> None:
                     result = await service.do_ingest(session, subject, session_id, batch)
                 if result.accepted:
                     await broadcaster.publish(channel, str(result.accepted))
+                    await asyncio.to_thread(request_understanding, session_id)
                 await websocket.send_json(
                     {
                         "through": batch[-1][0],

@@ -16,6 +16,7 @@ from typing import Any, Final
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.audit import service as audit_service
 from livebridge.authz import Subject
 from livebridge.exceptions import PayloadTooLarge
 from livebridge.ingest.repository import EventRepository
@@ -115,26 +116,43 @@ def decode_lines(lines: Iterable[tuple[int, bytes]], now: datetime) -> tuple[lis
     return events, rejected
 
 
-async def do_ingest(
-    session: AsyncSession, subject: Subject, session_id: int, lines: list[tuple[int, bytes]]
-) -> IngestResult:
+@dataclass
+class PreparedBatch:
+    """A batch decoded and counted, ready to store: work done before the write transaction begins."""
+
+    received: int
+    events: int
+    rejected: list[RejectedLine]
+    rows: list[dict[str, Any]]
+    increments: stats_service.RollupIncrements
+
+
+def prepare_batch(tenant_id: int, session_id: int, lines: list[tuple[int, bytes]]) -> PreparedBatch:
+    """Decode, validate and count a batch without the database, so no lock is held meanwhile."""
     if len(lines) > MAX_BATCH_EVENTS:
         raise PayloadTooLarge(f"at most {MAX_BATCH_EVENTS} events per batch, got {len(lines)}", code="batch_too_large")
-    live_session = await live_service.access_session_for_ingest(session, subject, session_id)
     now = utcnow()
     events, rejected = decode_lines(lines, now)
     # A batch may carry the same event twice; the first one wins, the rest are duplicates.
     unique: dict[tuple[str, str], LiveEvent] = {}
     for event in events:
         unique.setdefault((event.source, event.event_id), event)
-    rows = [event_row(e, live_session.tenant_id, live_session.id, now) for e in unique.values()]
+    rows = [event_row(e, tenant_id, session_id, now) for e in unique.values()]
+    return PreparedBatch(len(lines), len(events), rejected, rows, stats_service.rollup_increments(rows))
+
+
+async def store_batch(session: AsyncSession, subject: Subject, session_id: int, batch: PreparedBatch) -> IngestResult:
+    """Store a prepared batch and its rollups in the caller's (write) transaction."""
+    live_session = await live_service.access_session_for_ingest(session, subject, session_id)
+    rows = batch.rows
     stored = await EventRepository(session).insert_new(rows)
-    await stats_service.record_stored_events(
-        session,
-        live_session.tenant_id,
-        live_session.id,
-        (row for row in rows if (row["source"], row["event_id"]) in stored),
-    )
+    increments = batch.increments
+    new_rows = rows
+    if len(stored) < len(rows):  # a retry: count only what is new
+        new_rows = [row for row in rows if (row["source"], row["event_id"]) in stored]
+        increments = stats_service.rollup_increments(new_rows)
+    await stats_service.record_increments(session, live_session.tenant_id, live_session.id, increments)
+    await audit_service.record_live_orders(session, live_session.tenant_id, new_rows)
     marks = [
         (row["occurred_at"], row["type"] == "product_explain_start", row["sku_code"], row["link_number"])
         for row in rows
@@ -143,5 +161,12 @@ async def do_ingest(
     if marks:
         await live_service.do_record_explanations(session, subject, live_session.id, marks)
     return IngestResult(
-        received=len(lines), accepted=len(stored), duplicates=len(events) - len(stored), rejected=rejected
+        received=batch.received, accepted=len(stored), duplicates=batch.events - len(stored), rejected=batch.rejected
     )
+
+
+async def do_ingest(
+    session: AsyncSession, subject: Subject, session_id: int, lines: list[tuple[int, bytes]]
+) -> IngestResult:
+    """Prepare and store a batch in one go (imports and the stream, which already batch their writes)."""
+    return await store_batch(session, subject, session_id, prepare_batch(subject.require_tenant(), session_id, lines))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -11,6 +13,7 @@ from livebridge.kit.repository import Repository
 from livebridge.models import (
     ExplanationSegment,
     Host,
+    HostRole,
     LiveSession,
     Platform,
     SessionHost,
@@ -102,6 +105,25 @@ class LiveSessionRepository(Repository[LiveSession]):
         )
         rows = (await self.session.execute(statement)).all()
         return {Platform(platform): int(count) for platform, count in rows}
+
+    async def previous_ended_ids(
+        self, subject: Subject, before: datetime, *, host_ids: list[int] | None, organization_id: int | None, limit: int
+    ) -> list[int]:
+        """The latest sessions that ended before ``before``: of these hosts, or else of this organization."""
+        statement = (
+            scoped(select(LiveSession.id), LiveSession, subject)
+            .where(LiveSession.status == SessionStatus.ENDED, LiveSession.ended_at <= before)
+            .order_by(LiveSession.started_at.desc(), LiveSession.id.desc())
+            .limit(limit)
+        )
+        if host_ids is not None:
+            hosted = scoped(select(SessionHost.session_id), SessionHost, subject).where(
+                SessionHost.host_id.in_(host_ids), SessionHost.role == HostRole.MAIN
+            )
+            statement = statement.where(LiveSession.id.in_(hosted))
+        elif organization_id is not None:
+            statement = statement.where(LiveSession.organization_id == organization_id)
+        return [int(i) for i in (await self.session.execute(statement)).scalars()]
 
     async def add(self, live_session: LiveSession) -> LiveSession:
         self.session.add(live_session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,6 +163,28 @@ async def access_session(session: AsyncSession, subject: Subject, session_id: in
     if live_session is None:
         raise NotFound("no such live session", code="session_not_found")
     return live_session
+
+
+PREVIOUS_SESSIONS = 5
+
+
+async def previous_sessions(
+    session: AsyncSession, subject: Subject, live_session: LiveSession, *, of: Literal["host", "shop"]
+) -> list[int]:
+    """Ids of the last ended sessions before this one, of its main hosts or of its shop (organization)."""
+    subject.check(Permission.READ)
+    before = live_session.started_at or live_session.scheduled_start_at
+    repository = LiveSessionRepository(session)
+    if of == "host":
+        main_hosts = [h.host_id for h in live_session.hosts if h.role == HostRole.MAIN]
+        if not main_hosts:
+            return []
+        return await repository.previous_ended_ids(
+            subject, before, host_ids=main_hosts, organization_id=None, limit=PREVIOUS_SESSIONS
+        )
+    return await repository.previous_ended_ids(
+        subject, before, host_ids=None, organization_id=live_session.organization_id, limit=PREVIOUS_SESSIONS
+    )
 
 
 async def access_session_for_ingest(session: AsyncSession, subject: Subject, session_id: int) -> LiveSession:

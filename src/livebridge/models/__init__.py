@@ -1,10 +1,24 @@
 """All ORM models, one module per aggregate. Importing this package registers every table."""
 
+from livebridge.models.audit import AuditChainHead, AuditCheckpoint, AuditEntry
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
 from livebridge.models.dealers import Agreement, Capability, DealerCapability, DealerProfile, RegionLevel, Territory
+from livebridge.models.demand import (
+    DemandTopic,
+    DemandTopicEdit,
+    DemandTopicMember,
+    Proposal,
+    ProposalQuote,
+    ProposalStatus,
+    ProposalTopic,
+    ProposalTransition,
+    TopicEditKind,
+    TopicKind,
+    TopicStatus,
+)
 from livebridge.models.events import LiveEventRow
-from livebridge.models.insight import CommentInsight
+from livebridge.models.insight import CommentInsight, InsightCursor
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -15,6 +29,7 @@ from livebridge.models.live import (
     SessionStatus,
     ShelfItem,
 )
+from livebridge.models.notification import Notification
 from livebridge.models.orders import (
     AfterSaleRequest,
     AfterSaleStatus,
@@ -28,6 +43,7 @@ from livebridge.models.orders import (
     TrafficSource,
 )
 from livebridge.models.rollups import SessionSecond, SessionSku
+from livebridge.models.scorecards import ScorecardWeights
 from livebridge.models.service_desk import (
     CAPABILITY_FOR_KIND,
     DeadlineBreach,
@@ -58,6 +74,9 @@ __all__ = [
     "Agreement",
     "ApiKey",
     "ApiKeyRole",
+    "AuditChainHead",
+    "AuditCheckpoint",
+    "AuditEntry",
     "AuthSession",
     "Base",
     "Capability",
@@ -67,14 +86,19 @@ __all__ = [
     "DealerAttribution",
     "DealerCapability",
     "DealerProfile",
+    "DemandTopic",
+    "DemandTopicEdit",
+    "DemandTopicMember",
     "ExplanationSegment",
     "Host",
     "HostRole",
     "ImportKind",
     "ImportRun",
+    "InsightCursor",
     "LiveEventRow",
     "LiveSession",
     "Membership",
+    "Notification",
     "Order",
     "OrderStatus",
     "Organization",
@@ -82,10 +106,16 @@ __all__ = [
     "Platform",
     "Product",
     "ProductStatus",
+    "Proposal",
+    "ProposalQuote",
+    "ProposalStatus",
+    "ProposalTopic",
+    "ProposalTransition",
     "RegionLevel",
     "Role",
     "RouteReason",
     "RoutingState",
+    "ScorecardWeights",
     "ServiceTicket",
     "SessionHost",
     "SessionSecond",
@@ -98,6 +128,9 @@ __all__ = [
     "TicketEvent",
     "TicketKind",
     "TicketStatus",
+    "TopicEditKind",
+    "TopicKind",
+    "TopicStatus",
     "TrafficSource",
     "User",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livebridge.kit.ids import BigIntPK
@@ -43,3 +43,21 @@ class CommentInsight(Base):
     product_link: Mapped[str | None] = mapped_column(String(16))
     answered_at: Mapped[datetime | None]
     is_simulated: Mapped[bool] = mapped_column(default=False)
+
+
+class InsightCursor(Base):
+    """How far comment understanding got in one live session.
+
+    Every comment event of the session with ``live_events.id <= through_event_id`` has its
+    ``comment_insights`` row. ``processed_at`` is the last time the worker ran for the session;
+    ``last_error`` says why it could not understand the comments then (e.g. the models are
+    missing): the console shows it, and the periodic sweep tries again.
+    """
+
+    __tablename__ = "insight_cursors"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    through_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    processed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from livebridge.authz import Permission, Subject, command_line_subject
+from livebridge.authz import Permission, Subject
 from livebridge.config import get_settings
 from livebridge.db import Database
 from livebridge.exceptions import AppError
@@ -110,20 +110,10 @@ def import_after_sales(
 
 async def _check(tenant_slug: str | None, now: datetime) -> list[tuple[str, service.BreachFound]]:
     database = Database(get_settings())
-    found: list[tuple[str, service.BreachFound]] = []
     try:
-        async with database.transaction(write=False) as session:
-            if tenant_slug:
-                tenants = [await tenancy_service.access_tenant_by_slug(session, tenant_slug)]
-            else:
-                tenants = await tenancy_service.list_all_tenants(session, command_line_subject())
-            slugs = [(t.id, t.slug) for t in tenants]
-        for tenant_id, slug in slugs:
-            async with database.transaction() as session:
-                found += [(slug, b) for b in await service.check_deadlines(session, _tenant_subject(tenant_id), now)]
+        return await service.check_deadlines_of_all_tenants(database, now, tenant_slug)
     finally:
         await database.dispose()
-    return found
 
 
 @tickets_app.command("check-deadlines")
@@ -133,7 +123,8 @@ def check_deadlines(
 ) -> None:
     """Record missed response/resolution deadlines once (with the agreement's penalty) and escalate.
 
-    Run it from cron every few minutes, e.g. ``*/5 * * * * livebridge tickets check-deadlines``.
+    The task queue runs the same check every five minutes (``livebridge.service_desk.tasks``);
+    this command runs it now, or as of a given moment.
     """
     moment = now or utcnow()
     if moment.tzinfo is None:

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livebridge.authz import Permission, Subject
+from livebridge.authz import Permission, Subject, command_line_subject
+from livebridge.db import Database
 from livebridge.dealers import service as dealers_service
 from livebridge.dealers.regions import region_name
 from livebridge.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -599,3 +600,21 @@ async def describe_tickets(session: AsyncSession, subject: Subject, tickets: lis
             TicketView(ticket, assignee, region_name(ticket.district_code), requests.get(ticket.after_sale_id))
         )
     return views
+
+
+async def check_deadlines_of_all_tenants(
+    database: Database, now: datetime, tenant_slug: str | None = None
+) -> list[tuple[str, BreachFound]]:
+    """The scheduled job: ``check_deadlines`` for every tenant (or one), one transaction per tenant."""
+    async with database.transaction(write=False) as session:
+        if tenant_slug:
+            tenants = [await tenancy_service.access_tenant_by_slug(session, tenant_slug)]
+        else:
+            tenants = await tenancy_service.list_all_tenants(session, command_line_subject())
+        targets = [(t.id, t.slug) for t in tenants]
+    found: list[tuple[str, BreachFound]] = []
+    for tenant_id, slug in targets:
+        system = Subject(display_name="deadline check", tenant_id=tenant_id, permissions=frozenset(Permission))
+        async with database.transaction() as session:
+            found += [(slug, breach) for breach in await check_deadlines(session, system, now)]
+    return found

@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from livebridge.authz import Permission, Subject
 from livebridge.config import get_settings
 from livebridge.db import Database
 from livebridge.exceptions import AppError
@@ -26,10 +25,7 @@ async def _load(tenant_slug: str, session_id: int) -> SessionStats:
     database = Database(get_settings())
     try:
         async with database.transaction(write=False) as session:
-            tenant = await tenancy_service.access_tenant_by_slug(session, tenant_slug)
-            subject = Subject(
-                display_name="command line", tenant_id=tenant.id, permissions=frozenset({Permission.READ})
-            )
+            subject = await tenancy_service.command_line_reader(session, tenant_slug)
             return await session_stats(session, subject, session_id)
     finally:
         await database.dispose()

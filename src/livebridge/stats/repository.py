@@ -104,6 +104,25 @@ class StatsRepository:
         )
         return {str(kind): int(count) for kind, count in (await self.session.execute(statement)).all()}
 
+    async def funnel_viewers(
+        self, subject: Subject, session_ids: list[int], types: tuple[str, ...]
+    ) -> dict[int, dict[str, int]]:
+        """Unique people per session and event type (the funnel of several sessions at once)."""
+        who = func.coalesce(LiveEventRow.viewer_key, LiveEventRow.order_id)
+        statement = (
+            scoped(
+                select(LiveEventRow.session_id, LiveEventRow.type, func.count(func.distinct(who))),
+                LiveEventRow,
+                subject,
+            )
+            .where(LiveEventRow.session_id.in_(session_ids), LiveEventRow.type.in_(types))
+            .group_by(LiveEventRow.session_id, LiveEventRow.type)
+        )
+        result: dict[int, dict[str, int]] = {}
+        for session_id, kind, count in (await self.session.execute(statement)).all():
+            result.setdefault(int(session_id), {})[str(kind)] = int(count)
+        return result
+
     async def recent_comments(
         self, subject: Subject, session_id: int, after_id: int, limit: int
     ) -> list[tuple[int, datetime, str | None, str]]:

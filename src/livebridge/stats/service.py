@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -41,14 +42,26 @@ MINUTE_COUNTERS: Final = (
 )
 
 
-async def record_stored_events(
-    session: AsyncSession, tenant_id: int, session_id: int, rows: Iterable[Mapping[str, Any]]
+@dataclass(frozen=True)
+class RollupIncrements:
+    """What a set of newly stored events adds to the rollups, computed before the write transaction."""
+
+    seconds: dict[datetime, dict[str, int]]
+    skus: dict[str, dict[str, int]]
+
+
+def rollup_increments(rows: Iterable[Mapping[str, Any]]) -> RollupIncrements:
+    stored = list(rows)
+    return RollupIncrements(second_increments(stored), sku_increments(stored))
+
+
+async def record_increments(
+    session: AsyncSession, tenant_id: int, session_id: int, increments: RollupIncrements
 ) -> None:
     """Add newly stored events to the rollups, in the caller's transaction (so they never drift)."""
-    stored = list(rows)
     repository = StatsRepository(session)
-    await repository.add_second_increments(tenant_id, session_id, second_increments(stored))
-    await repository.add_sku_increments(tenant_id, session_id, sku_increments(stored))
+    await repository.add_second_increments(tenant_id, session_id, increments.seconds)
+    await repository.add_sku_increments(tenant_id, session_id, increments.skus)
 
 
 PRODUCT_COUNTERS: Final = (
@@ -194,6 +207,34 @@ async def session_stats(session: AsyncSession, subject: Subject, session_id: int
         minutes=minute_rows,
         products=products,
     )
+
+
+async def funnel_of_sessions(session: AsyncSession, subject: Subject, session_ids: list[int]) -> dict[str, int]:
+    """The funnel's people summed over several sessions (each session counts its own unique people)."""
+    subject.check(Permission.READ)
+    if not session_ids:
+        return {}
+    per_session = await StatsRepository(session).funnel_viewers(subject, session_ids, tuple(s for s, _ in FUNNEL))
+    summed: dict[str, int] = defaultdict(int)
+    for counts in per_session.values():
+        for step, viewers in counts.items():
+            summed[step] += viewers
+    return dict(summed)
+
+
+async def window_totals(
+    session: AsyncSession, subject: Subject, session_id: int, windows: list[tuple[datetime, datetime]]
+) -> list[dict[str, int]]:
+    """The per-second rollups summed over each [start, end) window (e.g. while a product was explained)."""
+    subject.check(Permission.READ)
+    seconds = await StatsRepository(session).seconds(subject, session_id)
+    totals: list[dict[str, int]] = [defaultdict(int) for _ in windows]
+    for second in seconds:
+        for index, (start, end) in enumerate(windows):
+            if start <= second.second < end:
+                for column in MINUTE_COUNTERS:
+                    totals[index][column] += getattr(second, column)
+    return [dict(t) for t in totals]
 
 
 async def recent_comments(

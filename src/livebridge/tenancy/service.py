@@ -59,6 +59,12 @@ async def access_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant:
     return tenant
 
 
+async def command_line_reader(session: AsyncSession, slug: str) -> Subject:
+    """Who a read-only command (figures, reports) acts as: a reader of the tenant named by its slug."""
+    tenant = await access_tenant_by_slug(session, slug)
+    return Subject(display_name="command line", tenant_id=tenant.id, permissions=frozenset({Permission.READ}))
+
+
 async def list_all_tenants(session: AsyncSession, actor: Subject) -> list[Tenant]:
     check_platform_admin(actor)
     return await TenantRepository(session).list_all()

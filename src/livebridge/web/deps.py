@@ -62,8 +62,14 @@ def tokens_match(expected: str, given: str | None) -> bool:
 
 
 async def get_api_subject(request: Request, session: DbSession) -> Subject:
-    """API callers: an API key (Bearer or X-API-Key), or the console's session cookie plus CSRF header."""
-    may_write = request.method not in SAFE_METHODS
+    return await resolve_api_subject(request, session, may_write=request.method not in SAFE_METHODS)
+
+
+async def resolve_api_subject(request: Request, session: AsyncSession, *, may_write: bool) -> Subject:
+    """API callers: an API key (Bearer or X-API-Key), or the console's session cookie plus CSRF header.
+
+    ``may_write`` records the key's use, so it needs a write transaction.
+    """
     key = _bearer_key(request)
     if key is not None:
         return await access_api_key_subject(session, key, may_write=may_write)
@@ -71,7 +77,8 @@ async def get_api_subject(request: Request, session: DbSession) -> Subject:
     if token:
         identity = await access_console_identity(session, token)
         if identity is not None:
-            if may_write and not tokens_match(identity.csrf_token, request.headers.get(CSRF_HEADER)):
+            writes = request.method not in SAFE_METHODS
+            if writes and not tokens_match(identity.csrf_token, request.headers.get(CSRF_HEADER)):
                 raise PermissionDenied("missing or wrong CSRF token", code="csrf_failed")
             return identity.subject
     raise NotAuthenticated("an API key (Authorization: Bearer …) or a console login is needed")

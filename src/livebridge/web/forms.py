@@ -89,6 +89,14 @@ ERROR_MESSAGES: dict[str, str] = {
     "product_not_on_shelf": N_("Put the product on the shelf first."),
     "invalid_transition": N_("The session cannot move to that state now."),
     "ends_before_start": N_("The end must come after the start."),
+    "decline_reason_required": N_("Say why the proposal is declined."),
+    "invalid_proposal_transition": N_("The proposal cannot move to that status now."),
+    "topic_of_other_product": N_("A chosen topic is about another product."),
+    "topic_merged": N_("A chosen topic was merged into another."),
+    "nothing_to_merge": N_("Choose at least two topics to merge."),
+    "merge_across_products": N_("Topics of different products cannot be merged."),
+    "split_takes_all": N_("Leave at least one comment in the topic."),
+    "owner_not_member": N_("The owner must be a member of this tenant."),
 }
 
 

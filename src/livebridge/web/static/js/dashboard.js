@@ -52,6 +52,7 @@
     for (const c of comments) {
       const line = document.createElement("div");
       line.className = "comment";
+      line.dataset.commentId = c.id;
       line.innerHTML = `<span class="muted mono">${timeOf(c.occurred_at)}</span> ${escape(c.text)}`;
       feed.appendChild(line);
     }

@@ -1,0 +1,1 @@
+"""Console notifications, written in the transaction of the change they announce."""

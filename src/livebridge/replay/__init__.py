@@ -1,0 +1,1 @@
+"""Replay reports (复盘) of ended live sessions."""
