@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0009
-Create Date: 2026-11-23 12:32:33.210502
+Create Date: 2026-11-23 13:07:21.840290
 """
 
 from collections.abc import Sequence
@@ -147,7 +147,7 @@ def upgrade() -> None:
     sa.Column('traffic_source', sa.Enum('live', 'short_video', 'showcase', 'mall', 'search', 'ads', 'other', name='trafficsource', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('dealer_code', sa.String(length=32), nullable=True),
     sa.Column('dealer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('dealer_attribution', sa.Enum('dealer_code', 'territory', name='dealerattribution', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('dealer_attribution', sa.Enum('dealer_code', 'territory', 'co_host', name='dealerattribution', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('flags', sa.JSON(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),

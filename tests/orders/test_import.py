@@ -238,3 +238,45 @@ async def test_after_sale_import_masks_descriptions_and_flags_unknown_orders(
     assert requests["R1"].order_id is not None
     assert requests["R2"].flags == ["unknown_order"]
     assert requests["R2"].amount_fen == 2990
+
+
+async def test_outside_every_territory_a_session_co_hosted_by_a_dealer_earns_its_orders(
+    database: Database, tenant: TenantFixture
+) -> None:
+    from datetime import UTC, datetime
+
+    from livebridge.live import service as live_service
+    from livebridge.live.schemas import HostCreate, SessionCreate
+    from livebridge.models import Platform
+
+    sku = f"AF5-{tenant.slug}"
+    await set_up_dealer(
+        database, tenant, organization_id=tenant.dealer_id, code=f"X{tenant.tenant_id}", regions=["330106"]
+    )
+    async with database.transaction() as session:
+        installer = await live_service.do_create_host(
+            session,
+            tenant.subject,
+            HostCreate(name="陈师傅", platform=Platform.DOUYIN, organization_id=tenant.dealer_id),
+        )
+        joint = await live_service.do_create_session(
+            session,
+            tenant.subject,
+            SessionCreate(
+                title="经销商联播",
+                platform=Platform.DOUYIN,
+                platform_room_id="880",
+                scheduled_start_at=datetime(2026, 11, 20, 12, tzinfo=UTC),
+                host_ids=[tenant.host_id, installer.id],
+            ),
+        )
+        rows = [
+            (2, order_row("J1", sku, "广东省广州市天河区体育西路1号", room_id="880")),
+            (3, order_row("J2", sku, "浙江省杭州市西湖区文三路1号", session_id=str(joint.id))),
+        ]
+        await service.do_import_orders(session, tenant.subject, rows)
+    orders = await _orders(database, tenant.tenant_id)
+    assert (orders["J1"].dealer_id, orders["J1"].dealer_attribution) == (tenant.dealer_id, DealerAttribution.CO_HOST)
+    assert orders["J1"].session_id == joint.id
+    assert orders["J1"].host_id == tenant.host_id
+    assert orders["J2"].dealer_attribution == DealerAttribution.TERRITORY

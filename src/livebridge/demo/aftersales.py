@@ -27,7 +27,8 @@ from livebridge.dealers.schemas import (
 )
 from livebridge.kit.pagination import PageParams
 from livebridge.live import service as live_service
-from livebridge.models import Capability, OrganizationKind, SessionStatus, TicketKind, TicketStatus
+from livebridge.live.schemas import HostCreate, SessionCreate
+from livebridge.models import Capability, OrganizationKind, Platform, SessionStatus, TicketKind, TicketStatus
 from livebridge.orders import service as orders_service
 from livebridge.orders.formats import RawRow
 from livebridge.service_desk import service as desk_service
@@ -91,6 +92,7 @@ async def load_after_sales_demo(session: AsyncSession, owner: Subject, now: date
     """Dealers, agreements (two versions each), simulated orders of the ended sessions, tickets in every state."""
     rng = random.Random(seed)
     dealers = await _dealer_network(session, owner, now)
+    await _dealer_cohost_session(session, owner, dealers[0], now)
     orders = await _orders(session, owner, rng)
     await _tickets(session, owner, rng, now, orders, dealers)
 
@@ -155,6 +157,35 @@ async def _dealer_network(session: AsyncSession, owner: Subject, now: datetime) 
                 is_simulated=True,
             )
     return [dealer_id for dealer_id, _ in dealers]
+
+
+async def _dealer_cohost_session(session: AsyncSession, owner: Subject, dealer_id: int, now: datetime) -> None:
+    """A coming session the Hangzhou dealer's installer co-hosts (安装答疑), next to the brand's host."""
+    brand_hosts = await live_service.list_hosts(session, owner, PageParams(page=1, page_size=1))
+    installer = await live_service.do_create_host(
+        session,
+        owner,
+        HostCreate(
+            name="陈师傅（西湖服务中心）",
+            platform=Platform.DOUYIN,
+            organization_id=dealer_id,
+            bio="经销商安装师傅，直播间解答安装和售后问题",
+            categories=["安装", "售后"],
+        ),
+        is_simulated=True,
+    )
+    await live_service.do_create_session(
+        session,
+        owner,
+        SessionCreate(
+            title="经销商联播 · 热水器安装答疑专场",
+            platform=Platform.DOUYIN,
+            platform_room_id="7300000000000099001",
+            scheduled_start_at=now + timedelta(days=2),
+            host_ids=[brand_hosts.items[0].id, installer.id],
+        ),
+        is_simulated=True,
+    )
 
 
 async def _orders(session: AsyncSession, owner: Subject, rng: random.Random) -> list[tuple[str, str]]:

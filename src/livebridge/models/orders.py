@@ -49,10 +49,12 @@ class RoutingState(enum.StrEnum):
 
 
 class DealerAttribution(enum.StrEnum):
-    """Why an order counts for a dealer: its code on the order, or its territory."""
+    """Why an order counts for a dealer: its code on the order, its territory (区域保护: the
+    territory's dealer keeps the margin), or, outside every territory, the dealer co-hosting the session."""
 
     DEALER_CODE = "dealer_code"
     TERRITORY = "territory"
+    CO_HOST = "co_host"
 
 
 class AfterSaleType(enum.StrEnum):

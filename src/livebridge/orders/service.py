@@ -70,6 +70,7 @@ class _Lookups:
     products: dict[str, int] = field(default_factory=dict)
     rooms: dict[str, int | None] = field(default_factory=dict)
     sessions: dict[int, tuple[bool, int | None]] = field(default_factory=dict)  # id → (exists, main host)
+    cohost_dealers: dict[int, int] = field(default_factory=dict)  # session id → dealer co-hosting it
     hosts: dict[str, int | None] = field(default_factory=dict)
     dealer_codes: dict[str, int] = field(default_factory=dict)
 
@@ -159,6 +160,10 @@ async def _resolve(session: AsyncSession, subject: Subject, rows: list[OrderRow]
             continue
         main = next((h.host_id for h in live.hosts if h.role == "main"), None)
         lookups.sessions[session_id] = (True, main)
+        host_organizations = [h.host.organization_id for h in live.hosts if h.host.organization_id is not None]
+        dealers = await dealers_service.dealer_names(session, subject, host_organizations)
+        if dealers:
+            lookups.cohost_dealers[session_id] = min(dealers)
     for name in sorted({r.host for r in rows if r.host}):
         hosts = await live_service.list_hosts(session, subject, PageParams(page=1, page_size=20), query=name)
         lookups.hosts[name] = next((h.id for h in hosts.items if h.name == name), None)
@@ -212,28 +217,37 @@ async def _fill_order(session: AsyncSession, subject: Subject, order: Order, row
     order.dealer_code = row.dealer_code
     if row.dealer_code and row.dealer_code not in lookups.dealer_codes:
         flags.append(Flag.UNKNOWN_DEALER_CODE)
-    await _attribute(session, subject, order, lookups.dealer_codes)
+    await _attribute(session, subject, order, lookups.dealer_codes, lookups.cohost_dealers.get(order.session_id or 0))
     order.flags = flags
     order.is_simulated = row.is_simulated
     order.content_hash = row.fingerprint
 
 
-async def _attribute(session: AsyncSession, subject: Subject, order: Order, dealer_codes: dict[str, int]) -> None:
-    """A live order counts for the dealer named by its code, else the dealer delivering into its district."""
+async def _attribute(
+    session: AsyncSession,
+    subject: Subject,
+    order: Order,
+    dealer_codes: dict[str, int],
+    cohost_dealer: int | None = None,
+) -> None:
+    """A live order counts for the dealer named by its code, else the dealer delivering into its
+    district (区域保护), else the dealer that co-hosted its session."""
     order.dealer_id, order.dealer_attribution = None, None
     if order.traffic_source != TrafficSource.LIVE:
         return
     if order.dealer_code and order.dealer_code in dealer_codes:
         order.dealer_id, order.dealer_attribution = dealer_codes[order.dealer_code], DealerAttribution.DEALER_CODE
         return
-    if order.district_code is None:
-        return
-    at = order.paid_at or order.created_at_platform
-    responsible = await dealers_service.responsible_dealers(
-        session, subject, order.district_code, Capability.DELIVERY, at
-    )
-    if responsible:
-        order.dealer_id, order.dealer_attribution = responsible[0].organization_id, DealerAttribution.TERRITORY
+    if order.district_code is not None:
+        at = order.paid_at or order.created_at_platform
+        responsible = await dealers_service.responsible_dealers(
+            session, subject, order.district_code, Capability.DELIVERY, at
+        )
+        if responsible:
+            order.dealer_id, order.dealer_attribution = responsible[0].organization_id, DealerAttribution.TERRITORY
+            return
+    if cohost_dealer is not None:
+        order.dealer_id, order.dealer_attribution = cohost_dealer, DealerAttribution.CO_HOST
 
 
 async def do_fix_address(session: AsyncSession, subject: Subject, order_id: int, payload: AddressFix) -> Order:
@@ -251,7 +265,8 @@ async def do_fix_address(session: AsyncSession, subject: Subject, order_id: int,
     order.routing_state = RoutingState.ROUTED
     order.flags = [f for f in order.flags if f != Flag.ADDRESS_UNRESOLVED]
     codes = await dealers_service.dealer_ids_by_code(session, subject, [order.dealer_code] if order.dealer_code else [])
-    await _attribute(session, subject, order, codes)
+    cohost = order.dealer_id if order.dealer_attribution == DealerAttribution.CO_HOST else None
+    await _attribute(session, subject, order, codes, cohost)
     order.updated_at = utcnow()
     await session.flush()
     return order

@@ -48,6 +48,7 @@ async def portal_page(request: Request, session: DbSession, identity: ConsoleUse
             "resolved": await service.describe_tickets(session, subject, done.items),
             "orders": orders,
             "dealers": dealers,
+            "cohosted": await service.cohosted_sessions(session, subject),
             "counts": await service.count_tickets_by_status(session, subject),
         },
     )

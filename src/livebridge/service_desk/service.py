@@ -32,12 +32,14 @@ from livebridge.dealers.regions import region_name
 from livebridge.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from livebridge.kit.pagination import Page, PageParams
 from livebridge.kit.time import utcnow
+from livebridge.live import service as live_service
 from livebridge.models import (
     CAPABILITY_FOR_KIND,
     AfterSaleRequest,
     AfterSaleType,
     DeadlineBreach,
     DeadlineKind,
+    LiveSession,
     OrganizationKind,
     RegionLevel,
     RouteReason,
@@ -600,6 +602,23 @@ async def describe_tickets(session: AsyncSession, subject: Subject, tickets: lis
             TicketView(ticket, assignee, region_name(ticket.district_code), requests.get(ticket.after_sale_id))
         )
     return views
+
+
+async def cohosted_sessions(session: AsyncSession, subject: Subject) -> list[LiveSession]:
+    """Live sessions in which a host of the subject's dealer took part (dealer co-hosts), newest first.
+
+    Dealer staff may not read the brand's live rooms in general; this reads, for them, only the
+    sessions their own dealer's hosts were on.
+    """
+    _check_reader(subject)
+    reader = _brand_reader(subject)
+    hosts = await live_service.list_hosts(session, reader, PageParams(page=1, page_size=200))
+    own = [h.id for h in hosts.items if h.organization_id in subject.organization_ids]
+    found: dict[int, LiveSession] = {}
+    for host_id in own:
+        page = await live_service.list_sessions(session, reader, PageParams(page=1, page_size=50), host_id=host_id)
+        found.update({s.id: s for s in page.items})
+    return sorted(found.values(), key=lambda s: s.scheduled_start_at, reverse=True)
 
 
 async def check_deadlines_of_all_tenants(
