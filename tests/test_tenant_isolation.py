@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -14,6 +14,7 @@ from livebridge.db import Database
 from livebridge.demand import proposals
 from livebridge.demand.schemas import ProposalCreate
 from livebridge.models import ApiKey, Membership, ServiceTicket, Territory
+from livebridge.settlement import service as settlement_service
 from tests.demand.factories import make_topics
 from tests.factories import TenantFixture, console_login
 from tests.network import agreement, open_ticket, set_up_dealer
@@ -54,6 +55,9 @@ async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
     await set_up_dealer(database, victim, organization_id=victim.dealer_id, code="ISO-V", regions=["330106"])
     ticket_id = await open_ticket(
         database, victim.subject, "ISO-1", f"AF5-{victim.slug}", "浙江省杭州市西湖区文三路1号", now=NOW)
+    async with database.transaction() as session:
+        settled = await settlement_service.do_settle_period(
+            session, victim.subject, date(2026, 10, 1), date(2026, 11, 1), dealer_ids=[victim.dealer_id])
     topics = await make_topics(database, victim.tenant_id, victim.session_id, victim.product_id)
     async with database.transaction() as session:
         proposal = await proposals.do_create_proposal(session, victim.subject, ProposalCreate(
@@ -72,7 +76,7 @@ async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
         "product_id": victim.product_id, "sku_id": victim.sku_id, "host_id": victim.host_id,
         "session_id": victim.session_id, "shelf_item_id": 1, "segment_id": 1,
         "territory_id": territory_id, "ticket_id": ticket_id, "order_id": ticket.order_id,
-        "after_sale_id": ticket.after_sale_id,
+        "after_sale_id": ticket.after_sale_id, "statement_id": settled.statements[0].id,
         "topic_id": next(iter(topics.values())), "proposal_id": proposal.id,
     }
 

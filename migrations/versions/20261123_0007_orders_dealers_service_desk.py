@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0009
-Create Date: 2026-11-23 13:07:21.840290
+Create Date: 2026-11-23 13:13:23.189980
 """
 
 from collections.abc import Sequence
@@ -95,6 +95,35 @@ def upgrade() -> None:
     with op.batch_alter_table('dealer_profiles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dealer_profiles_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('settlement_statements',
+    sa.Column('dealer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'approved', name='statementstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('commission_fen', sa.BigInteger(), nullable=False),
+    sa.Column('clawback_fen', sa.BigInteger(), nullable=False),
+    sa.Column('ticket_fee_fen', sa.BigInteger(), nullable=False),
+    sa.Column('penalty_fen', sa.BigInteger(), nullable=False),
+    sa.Column('adjustment_fen', sa.BigInteger(), nullable=False),
+    sa.Column('net_fen', sa.BigInteger(), nullable=False),
+    sa.Column('line_count', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('is_simulated', sa.Boolean(), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['approved_by_user_id'], ['users.id'], name=op.f('fk_settlement_statements_approved_by_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['dealer_id'], ['organizations.id'], name=op.f('fk_settlement_statements_dealer_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_settlement_statements_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_statements')),
+    sa.UniqueConstraint('tenant_id', 'dealer_id', 'period_start', name=op.f('uq_settlement_statements_tenant_id_dealer_id_period_start'))
+    )
+    with op.batch_alter_table('settlement_statements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_settlement_statements_dealer_id'), ['dealer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_settlement_statements_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('territories',
     sa.Column('organization_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('region_code', sa.String(length=6), nullable=False),
@@ -170,6 +199,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_tenant_district', ['tenant_id', 'district_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_orders_tenant_session', ['tenant_id', 'session_id'], unique=False)
+
+    op.create_table('settlement_lines',
+    sa.Column('statement_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('commission', 'clawback', 'ticket_fee', 'penalty', 'adjustment', name='linekind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('adjusted_kind', sa.String(length=32), nullable=True),
+    sa.Column('ref_type', sa.Enum('order', 'ticket', 'breach', name='reftype', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('ref_id', sa.BigInteger(), nullable=False),
+    sa.Column('ref_label', sa.String(length=100), nullable=False),
+    sa.Column('base_fen', sa.BigInteger(), nullable=False),
+    sa.Column('rate_bps', sa.Integer(), nullable=True),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('agreement_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('adjusts_statement_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['adjusts_statement_id'], ['settlement_statements.id'], name=op.f('fk_settlement_lines_adjusts_statement_id_settlement_statements'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['agreement_id'], ['dealer_agreements.id'], name=op.f('fk_settlement_lines_agreement_id_dealer_agreements'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['statement_id'], ['settlement_statements.id'], name=op.f('fk_settlement_lines_statement_id_settlement_statements'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_settlement_lines_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_lines'))
+    )
+    with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
+        batch_op.create_index('ix_settlement_lines_source', ['tenant_id', 'ref_type', 'ref_id'], unique=False)
+        batch_op.create_index('ix_settlement_lines_statement', ['statement_id', 'position'], unique=False)
+        batch_op.create_index(batch_op.f('ix_settlement_lines_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('after_sale_requests',
     sa.Column('request_no', sa.String(length=64), nullable=False),
@@ -313,6 +368,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_after_sale_requests_tenant_id'))
 
     op.drop_table('after_sale_requests')
+    with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_settlement_lines_tenant_id'))
+        batch_op.drop_index('ix_settlement_lines_statement')
+        batch_op.drop_index('ix_settlement_lines_source')
+
+    op.drop_table('settlement_lines')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_tenant_session')
         batch_op.drop_index(batch_op.f('ix_orders_tenant_id'))
@@ -326,6 +387,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_territories_dealer')
 
     op.drop_table('territories')
+    with op.batch_alter_table('settlement_statements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_settlement_statements_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_settlement_statements_dealer_id'))
+
+    op.drop_table('settlement_statements')
     with op.batch_alter_table('dealer_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dealer_profiles_tenant_id'))
 

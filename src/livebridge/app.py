@@ -44,6 +44,7 @@ from livebridge.scorecards import endpoints as scorecard_endpoints
 from livebridge.scorecards import pages as scorecard_pages
 from livebridge.service_desk import endpoints as service_desk_endpoints
 from livebridge.service_desk import pages as service_desk_pages
+from livebridge.settlement import endpoints as settlement_endpoints
 from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
@@ -162,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scorecard_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (dealers_endpoints, orders_endpoints, service_desk_endpoints):
+    for module in (dealers_endpoints, orders_endpoints, service_desk_endpoints, settlement_endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
     # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.
     for module in (

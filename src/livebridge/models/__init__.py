@@ -54,6 +54,7 @@ from livebridge.models.service_desk import (
     TicketKind,
     TicketStatus,
 )
+from livebridge.models.settlement import LineKind, RefType, SettlementLine, SettlementStatement, StatementStatus
 from livebridge.models.tenancy import (
     ApiKey,
     ApiKeyRole,
@@ -95,6 +96,7 @@ __all__ = [
     "ImportKind",
     "ImportRun",
     "InsightCursor",
+    "LineKind",
     "LiveEventRow",
     "LiveSession",
     "Membership",
@@ -111,6 +113,7 @@ __all__ = [
     "ProposalStatus",
     "ProposalTopic",
     "ProposalTransition",
+    "RefType",
     "RegionLevel",
     "Role",
     "RouteReason",
@@ -121,8 +124,11 @@ __all__ = [
     "SessionSecond",
     "SessionSku",
     "SessionStatus",
+    "SettlementLine",
+    "SettlementStatement",
     "ShelfItem",
     "Sku",
+    "StatementStatus",
     "Tenant",
     "Territory",
     "TicketEvent",
