@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0009
-Create Date: 2026-11-23 13:13:23.189980
+Create Date: 2026-11-23 13:19:41.797130
 """
 
 from collections.abc import Sequence
@@ -222,7 +222,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_lines'))
     )
     with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
-        batch_op.create_index('ix_settlement_lines_source', ['tenant_id', 'ref_type', 'ref_id'], unique=False)
         batch_op.create_index('ix_settlement_lines_statement', ['statement_id', 'position'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_lines_tenant_id'), ['tenant_id'], unique=False)
 
@@ -371,7 +370,6 @@ def downgrade() -> None:
     with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_settlement_lines_tenant_id'))
         batch_op.drop_index('ix_settlement_lines_statement')
-        batch_op.drop_index('ix_settlement_lines_source')
 
     op.drop_table('settlement_lines')
     with op.batch_alter_table('orders', schema=None) as batch_op:

@@ -58,10 +58,7 @@ class SettlementStatement(IdMixin, SimulatedMixin, TenantMixin, Base):
 
 class SettlementLine(IdMixin, TenantMixin, Base):
     __tablename__ = "settlement_lines"
-    __table_args__ = (
-        Index("ix_settlement_lines_statement", "statement_id", "position"),
-        Index("ix_settlement_lines_source", "tenant_id", "ref_type", "ref_id"),
-    )
+    __table_args__ = (Index("ix_settlement_lines_statement", "statement_id", "position"),)
 
     statement_id: Mapped[int] = mapped_column(ForeignKey("settlement_statements.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)

@@ -87,6 +87,13 @@ class Lines:
     def kinds(self) -> list[LineKind]:
         return [kind for kind, count in self._kinds for _ in range(count)]
 
+    def kind_values(self) -> list[str]:
+        """The kinds as stored (one list multiplication per run of lines, not an enum lookup per line)."""
+        values: list[str] = []
+        for kind, count in self._kinds:
+            values += [kind.value] * count
+        return values
+
     def column(self, name: str) -> Int64:
         parts: list[Int64] = getattr(self, name)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

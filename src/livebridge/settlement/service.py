@@ -94,15 +94,14 @@ async def _period_lines(
     sources = SourceRepository(session)
     start_at, end_at = period_bounds(start, end)
     lines = Lines()
-    orders = await sources.completed_orders(subject, dealer_id, start_at, end_at)
-    if orders:
-        ids = np.fromiter((o[0] for o in orders), dtype=np.int64, count=len(orders))
-        base = np.fromiter((o[2] for o in orders), dtype=np.int64, count=len(orders))
-        paid_at = np.fromiter((epoch(o[3] or o[4]) for o in orders), dtype=np.int64, count=len(orders))
+    order_ids, labels, paid, paid_epochs = await sources.completed_orders(subject, dealer_id, start_at, end_at)
+    if order_ids:
+        ids = np.array(order_ids, dtype=np.int64)
+        base = np.array(paid, dtype=np.int64)
+        paid_at = np.array(paid_epochs, dtype=np.int64)
         rates = rates_at(paid_at, terms.effective_from, terms.rates)
         agreements = rates_at(paid_at, terms.effective_from, terms.ids)
         covered = rates >= 0  # paid before any agreement: no commission
-        labels = [o[1] for o in orders]
         if not covered.all():
             labels = [label for label, keep in zip(labels, covered, strict=True) if keep]
         ids, base, rates, agreements = ids[covered], base[covered], rates[covered], agreements[covered]
@@ -350,19 +349,27 @@ async def _write(
 
 
 def _rows(statement: SettlementStatement, lines: Lines) -> list[tuple[object, ...]]:
-    optional = {"rate_bps", "agreement_id", "adjusts_statement_id"}
-    columns = {name: lines.column(name).tolist() for name in ("ref_id", "base_fen", "amount_fen", *optional)}
-    for name in optional:
-        columns[name] = [None if v < 0 else v for v in columns[name]]
-    kinds = lines.kinds()
+    count = len(lines)
+    if count == 0:
+        return []
+    columns: dict[str, list[int | None]] = {}
+    for name in ("ref_id", "base_fen", "amount_fen", "rate_bps", "agreement_id", "adjusts_statement_id"):
+        values = lines.column(name)
+        # -1 marks "none" in the optional columns (rate, agreement, adjusted statement).
+        columns[name] = (
+            [None if v < 0 else v for v in values.tolist()]
+            if (values < 0).any() and name not in ("amount_fen",)
+            else values.tolist()
+        )
+    ref_types = [t.value for t in lines.ref_type] if len(set(lines.ref_type)) > 1 else [lines.ref_type[0].value] * count
     return list(
         zip(
-            [statement.tenant_id] * len(kinds),
-            [statement.id] * len(kinds),
-            range(1, len(kinds) + 1),
-            [k.value for k in kinds],
+            [statement.tenant_id] * count,
+            [statement.id] * count,
+            range(1, count + 1),
+            lines.kind_values(),
             lines.adjusted_kind,
-            [t.value for t in lines.ref_type],
+            ref_types,
             columns["ref_id"],
             lines.ref_label,
             columns["base_fen"],
