@@ -45,6 +45,7 @@ from livebridge.scorecards import pages as scorecard_pages
 from livebridge.service_desk import endpoints as service_desk_endpoints
 from livebridge.service_desk import pages as service_desk_pages
 from livebridge.settlement import endpoints as settlement_endpoints
+from livebridge.settlement import pages as settlement_pages
 from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
@@ -179,7 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live_pages,
     ):
         app.include_router(module.router, include_in_schema=False)
-    for module in (dealers_pages, orders_pages, service_desk_pages):
+    for module in (dealers_pages, orders_pages, service_desk_pages, settlement_pages):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

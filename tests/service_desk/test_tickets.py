@@ -126,7 +126,7 @@ async def test_the_lifecycle_is_enforced_and_every_move_is_recorded(database: Da
     with pytest.raises(Conflict) as refused:
         async with database.transaction() as session:
             await service.do_resolve(session, subject, ticket_id, ResolveTicket(notes="x"), now=NOW)
-    assert refused.value.code == "invalid_transition"
+    assert refused.value.code == "invalid_ticket_transition"
     visit = ScheduleVisit(start=NOW + timedelta(hours=3), end=NOW + timedelta(hours=5))
     async with database.transaction() as session:
         await service.do_accept(session, subject, ticket_id, now=NOW + timedelta(hours=1))

@@ -268,3 +268,40 @@ async def test_no_fen_is_created_or_lost_across_refunds_and_adjustments(
     assert sum(line[6] for line in lines) == second.net_fen  # type: ignore[misc]
     expected = int(commission_fen(np.array(final, dtype=np.int64), np.full(len(final), 300, dtype=np.int64)).sum())
     assert first.net_fen + second.net_fen == expected
+
+
+async def test_console_settles_a_period_approves_and_dealer_staff_see_their_statement(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    sku = f"AF5-{tenant.slug}"
+    await set_up_dealer(
+        database, tenant, organization_id=tenant.dealer_id, code=f"X{tenant.tenant_id}", regions=["330106"]
+    )
+    await _import(database, tenant, [_order("W1", sku, "299.99", "2026-10-10 12:00:00")])
+    csrf = await console_login(client, tenant.owner_email)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    refused = await client.post(
+        "/settlements", data={"csrf_token": csrf, "period_start": "2026-11-01", "period_end": tomorrow}
+    )
+    assert refused.status_code == 422
+    assert "这个期间还没有结束" in refused.text
+    done = await client.post(
+        "/settlements", data={"csrf_token": csrf, "period_start": "2026-10-01", "period_end": "2026-11-01"}
+    )
+    assert done.status_code == 303
+    listing = await client.get("/settlements")
+    assert "¥9.00" in listing.text
+    assert "草稿" in listing.text
+    async with database.transaction(write=False) as session:
+        [statement] = await service.list_statements(session, tenant.subject, dealer_id=tenant.dealer_id)
+    page = await client.get(f"/settlements/{statement.id}")
+    assert "佣金" in page.text
+    assert "W1" in page.text
+    approved = await client.post(f"/settlements/{statement.id}/approve", data={"csrf_token": csrf})
+    assert approved.status_code == 303
+    assert "已审批（锁定）" in (await client.get(f"/settlements/{statement.id}")).text
+    await client.post("/logout", data={"csrf_token": csrf})
+    await console_login(client, tenant.member_emails[Role.DEALER_STAFF])
+    mine = await client.get("/settlements")
+    assert f"#{statement.id}" in mine.text
+    assert "结算一个期间" not in mine.text

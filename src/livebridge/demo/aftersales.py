@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,7 @@ from livebridge.orders import service as orders_service
 from livebridge.orders.formats import RawRow
 from livebridge.service_desk import service as desk_service
 from livebridge.service_desk.schemas import ReassignTicket, ResolveTicket, ScheduleVisit
+from livebridge.settlement import service as settlement_service
 from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.schemas import OrganizationCreate
 
@@ -95,6 +97,7 @@ async def load_after_sales_demo(session: AsyncSession, owner: Subject, now: date
     await _dealer_cohost_session(session, owner, dealers[0], now)
     orders = await _orders(session, owner, rng)
     await _tickets(session, owner, rng, now, orders, dealers)
+    await _settled_period(session, owner, now)
 
 
 async def _dealer_network(session: AsyncSession, owner: Subject, now: datetime) -> list[int]:
@@ -228,6 +231,7 @@ async def _orders(session: AsyncSession, owner: Subject, rng: random.Random) -> 
                         "status": status,
                         "created_at": paid_at.isoformat(),
                         "paid_at": (paid_at + timedelta(seconds=20)).isoformat(),
+                        "finished_at": (paid_at + timedelta(days=3)).isoformat() if status != "已发货" else None,
                         "room_id": live.platform_room_id,
                         "host": host,
                         "traffic_source": "直播",
@@ -347,3 +351,13 @@ async def _advance(
             await desk_service.do_close(session, owner, ticket_id, "客户回访确认满意", now=at)
         if step == target:
             return
+
+
+async def _settled_period(session: AsyncSession, owner: Subject, now: datetime) -> None:
+    """The three weeks up to today (Asia/Shanghai) settled and approved for every dealer."""
+    today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    result = await settlement_service.do_settle_period(
+        session, owner, today - timedelta(days=21), today, now=now, is_simulated=True
+    )
+    for statement in result.statements:
+        await settlement_service.do_approve(session, owner, statement.id)

@@ -353,7 +353,7 @@ async def _begin_move(
     if ticket.status not in move.sources:
         raise Conflict(
             f"a {ticket.status} ticket cannot be {action}ed",
-            code="invalid_transition",
+            code="invalid_ticket_transition",
             details={"from": ticket.status.value, "action": action},
         )
     return ticket, ticket.status
