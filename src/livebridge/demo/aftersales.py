@@ -317,6 +317,8 @@ async def _tickets(
             )
         target = plan[index % len(plan)] if index < len(routed) - 6 else TicketStatus.ASSIGNED
         await _advance(session, owner, ticket.id, target, opened, now)
+    # The scheduled check ran yesterday and runs now: yesterday's findings belong to the settled period.
+    await desk_service.check_deadlines(session, owner, now - timedelta(days=1))
     await desk_service.check_deadlines(session, owner, now)
 
 
