@@ -19,7 +19,7 @@ penalty, and escalates the ticket to the brand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -256,7 +256,7 @@ def _assign(
     organization_id: int,
     reason: RouteReason,
     detail: list[dict[str, Any]],
-    day: Any,
+    day: date,
     now: datetime,
 ) -> None:
     ticket.assignee_id = organization_id

@@ -57,7 +57,7 @@ class Lines:
     def add(
         self,
         kind: LineKind,
-        ref_type: RefType,
+        ref_type: RefType | list[RefType],
         ref_id: Int64,
         labels: list[str],
         base_fen: Int64,
@@ -73,7 +73,7 @@ class Lines:
             return
         order = np.argsort(ref_id, kind="stable")  # a stable, data-only order: re-runs are identical
         self._kinds.append((kind, count))
-        self.ref_type.extend([ref_type] * count)
+        self.ref_type.extend([ref_type] * count if isinstance(ref_type, RefType) else [ref_type[i] for i in order])
         self.ref_id.append(ref_id[order])
         self.ref_label.extend(labels[i] for i in order)
         self.base_fen.append(base_fen[order])

@@ -235,8 +235,8 @@ async def _add_adjustments(
     if rows:
         lines.add(
             LineKind.ADJUSTMENT,
-            RefType.ORDER,  # replaced per row below
-            np.arange(len(rows), dtype=np.int64),
+            [RefType(r[1][1]) for r in rows],
+            np.array([r[1][2] for r in rows], dtype=np.int64),
             [r[3] for r in rows],
             np.array([r[4] for r in rows], dtype=np.int64),
             np.array([r[5] for r in rows], dtype=np.int64),
@@ -245,10 +245,6 @@ async def _add_adjustments(
             adjusts_statement_id=np.array([r[0] for r in rows], dtype=np.int64),
             adjusted_kind=[r[1][0] for r in rows],
         )
-        # The adjustment lines keep the order above; their sources are set from the keys.
-        count = len(rows)
-        lines.ref_id[-1] = np.array([r[1][2] for r in rows], dtype=np.int64)
-        lines.ref_type[-count:] = [RefType(r[1][1]) for r in rows]
 
 
 # Commands --------------------------------------------------------------------------------------------
