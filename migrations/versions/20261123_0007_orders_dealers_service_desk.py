@@ -1,7 +1,7 @@
 """orders dealers service desk
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0008
 Create Date: 2026-11-23 13:19:41.797130
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

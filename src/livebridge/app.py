@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from livebridge import __version__
+from livebridge.audit import endpoints as audit_endpoints
 from livebridge.catalog import endpoints as catalog_endpoints
 from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
@@ -30,6 +31,8 @@ from livebridge.exceptions import AppError, Conflict
 from livebridge.ingest import endpoints as ingest_endpoints
 from livebridge.insight import endpoints as insight_endpoints
 from livebridge.insight import pages as insight_pages
+from livebridge.integrity import endpoints as integrity_endpoints
+from livebridge.integrity import pages as integrity_pages
 from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
@@ -162,6 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         replay_endpoints,
         demand_endpoints,
         scorecard_endpoints,
+        integrity_endpoints,
+        audit_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (dealers_endpoints, orders_endpoints, service_desk_endpoints, settlement_endpoints):
@@ -177,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_pages,
         demand_pages,
         scorecard_pages,
+        integrity_pages,
         live_pages,
     ):
         app.include_router(module.router, include_in_schema=False)

@@ -26,6 +26,7 @@ from livebridge.exceptions import AppError, ConfigurationError
 from livebridge.geo.cli import app as geo_app
 from livebridge.ingest.cli import app as import_app
 from livebridge.insight.cli import app as insight_app
+from livebridge.integrity.cli import app as integrity_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.replay.cli import replay as replay_command
 from livebridge.scorecards.cli import app as scorecards_app
@@ -54,6 +55,7 @@ app.add_typer(service_desk_cli.tickets_app, name="tickets")
 app.add_typer(settlement_app, name="settlement")
 import_app.command("orders")(service_desk_cli.import_orders)
 import_app.command("aftersales")(service_desk_cli.import_after_sales)
+app.add_typer(integrity_app, name="integrity", help="Integrity: assess sessions, evaluate the detectors.")
 app.add_typer(insight_app, name="insight")
 app.add_typer(demand_app, name="demand", help="Demand topics (C2M): regroup comments, export reports.")
 app.add_typer(audit_app, name="audit")

@@ -7,6 +7,9 @@ asks which one it runs on, except for the bulk write paths in repositories.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -66,6 +69,60 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+class SqliteWriterGate:
+    """The queue SQLite writers of LiveBridge wait in, so the write lock changes hands at once.
+
+    SQLite's own busy handler polls with sleeps growing to 100 ms, so a writer often sleeps long after
+    the lock is free. Writers of one process queue on an asyncio lock; writers of several processes
+    (``serve --workers 2``) then take an advisory file lock beside the database, polled every
+    millisecond. Anything else writing the file (a migration, the sqlite3 shell) still meets the
+    busy timeout.
+    """
+
+    POLL_SECONDS = 0.001
+
+    def __init__(self, database_path: Path | None) -> None:
+        self._in_process = asyncio.Lock()
+        self._lock_path = database_path.with_name(database_path.name + "-writer.lock") if database_path else None
+        self._lock_file: int | None = None
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        deadline = time.monotonic() + SQLITE_WRITER_WAIT_SECONDS
+        try:
+            await asyncio.wait_for(self._in_process.acquire(), SQLITE_WRITER_WAIT_SECONDS)
+        except TimeoutError as exc:
+            raise ServiceUnavailable("the database is busy, try again", code="database_busy") from exc
+        try:
+            if self._lock_path is not None:
+                await self._lock_across_processes(deadline)
+            try:
+                yield
+            finally:
+                if self._lock_file is not None:
+                    fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+        finally:
+            self._in_process.release()
+
+    async def _lock_across_processes(self, deadline: float) -> None:
+        if self._lock_file is None:
+            assert self._lock_path is not None
+            self._lock_file = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        while True:
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ServiceUnavailable("the database is busy, try again", code="database_busy") from None
+                await asyncio.sleep(self.POLL_SECONDS)
+
+    def close(self) -> None:
+        if self._lock_file is not None:
+            os.close(self._lock_file)
+            self._lock_file = None
+
+
 class Database:
     """Owns the engine and hands out transactional sessions."""
 
@@ -73,23 +130,14 @@ class Database:
         self.settings = settings
         self.engine = create_engine(settings)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        # SQLite has one write lock, and its busy handler polls with sleeps of up to 100 ms. Writers of
-        # this process queue here instead and get the lock the moment the previous one commits.
-        self._sqlite_writers = asyncio.Lock() if settings.is_sqlite else None
+        self._sqlite_writers = SqliteWriterGate(_sqlite_path(settings.database_url)) if settings.is_sqlite else None
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed when the block ends, rolled back on any error."""
         if write and self._sqlite_writers is not None:
-            try:
-                await asyncio.wait_for(self._sqlite_writers.acquire(), SQLITE_WRITER_WAIT_SECONDS)
-            except TimeoutError as exc:
-                raise ServiceUnavailable("the database is busy, try again", code="database_busy") from exc
-            try:
-                async with self._unit_of_work(write=True) as session:
-                    yield session
-            finally:
-                self._sqlite_writers.release()
+            async with self._sqlite_writers.held(), self._unit_of_work(write=True) as session:
+                yield session
             return
         async with self._unit_of_work(write=write) as session:
             yield session
@@ -108,3 +156,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._sqlite_writers is not None:
+            self._sqlite_writers.close()

@@ -8,6 +8,7 @@ reordered.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import os
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import ColumnElement, Executable, delete, select, update
 from typer.testing import CliRunner
 
@@ -270,3 +273,34 @@ async def test_the_verify_command_says_ok_with_counts_then_names_the_tampered_en
     missing = await asyncio.to_thread(cli.invoke, cli_app, ["audit", "verify", "--tenant", f"no-such-{os.getpid()}"])
     assert missing.exit_code == 2
     assert "tenant_not_found" in missing.output
+
+
+@settings(max_examples=300)
+@given(prev=st.text(), tenant_id=st.integers(min_value=1, max_value=2**62), kind=st.text(), reference=st.text(),
+       payload=st.text(), moment=st.datetimes(min_value=datetime(2000, 1, 1), timezones=st.just(UTC)))
+def test_the_hash_is_the_documented_json_array(
+    prev: str, tenant_id: int, kind: str, reference: str, payload: str, moment: datetime
+) -> None:
+    """What docs/audit.md tells anyone to recompute: SHA-256 of json.dumps of the array."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    material = json.dumps([prev, tenant_id, kind, reference, stamp, payload], ensure_ascii=False,
+                          separators=(",", ":"))
+    assert entry_hash(prev, tenant_id, kind, reference, moment, payload) == hashlib.sha256(
+        material.encode("utf-8")).hexdigest()
+
+
+async def test_a_tenant_verifies_its_own_chain_over_the_api(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    await _chain(database, tenant, 3)
+    ok = await client.get("/api/v1/audit/verify", headers=tenant.headers())
+    assert ok.status_code == 200
+    assert ok.json() == {"ok": True, "entries": 3, "head_seq": 3, "checkpoints": 0,
+                         "counts_by_kind": {"settlement_approved": 3}, "problem": None}
+    await _execute(database, delete(AuditEntry).where(_entry(tenant, 2)))
+    broken = (await client.get("/api/v1/audit/verify", headers=tenant.headers())).json()
+    assert broken["ok"] is False
+    assert broken["problem"]["seq"] == 2
+    assert broken["problem"]["kind"] == "removed"
+    theirs = (await client.get("/api/v1/audit/verify", headers=other_tenant.headers())).json()
+    assert (theirs["ok"], theirs["entries"]) == (True, 0)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from livebridge.db import Database
 from livebridge.models import Role
-from tests.demand.factories import make_topics
+from tests.demand.factories import Said, add_comments, make_topics
 from tests.factories import TenantFixture, console_login
 
 
@@ -39,8 +39,12 @@ async def test_split_and_merge_over_the_api(client: httpx.AsyncClient, database:
                                             tenant: TenantFixture) -> None:
     topics = await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
     size = topics["尺码怎么选"]
-    comments = (await client.get(f"/api/v1/demand/topics/{size}/comments", headers=tenant.headers())).json()
-    assert len(comments) == 4
+    listed = (await client.get(f"/api/v1/demand/topics/{size}/comments", headers=tenant.headers())).json()
+    assert listed["pagination"]["total_count"] == 4
+    comments = listed["items"]
+    second_page = await client.get(f"/api/v1/demand/topics/{size}/comments", params={"page_size": 3, "page": 2},
+                                   headers=tenant.headers())
+    assert [c["event_row_id"] for c in second_page.json()["items"]] == [comments[3]["event_row_id"]]
     split = await client.post(f"/api/v1/demand/topics/{size}/split",
                               json={"event_row_ids": [comments[0]["event_row_id"]]}, headers=tenant.headers())
     assert split.status_code == 201, split.text
@@ -135,3 +139,74 @@ async def test_console_pages_answer_404_for_another_tenants_topics_and_proposals
         assert "别人的提案" not in response.text
     board = await client.get("/demand")
     assert "出个大号的吧" not in board.text
+
+
+async def test_merge_and_split_from_the_console(client: httpx.AsyncClient, database: Database,
+                                                tenant: TenantFixture) -> None:
+    topics = await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
+    size, bigger = topics["尺码怎么选"], topics["出个大号的吧"]
+    csrf = await console_login(client, tenant.member_emails[Role.OPERATOR])
+    alone = await client.post("/demand/topics/merge", data={"csrf_token": csrf, "topic_ids": [str(size)]})
+    assert alone.status_code == 303
+    shown = await client.get(alone.headers["location"])
+    assert "请至少选择两个话题进行合并。" in shown.text
+
+    merged = await client.post("/demand/topics/merge", data={"csrf_token": csrf, "topic_ids": [str(size), str(bigger)]})
+    assert merged.headers["location"] == f"/demand/topics/{min(size, bigger)}"
+    page = await client.get(merged.headers["location"])
+    assert "全部评论</h2>" not in page.text  # the heading carries the count
+    assert "(7)" in page.text
+    members = (await client.get(f"/api/v1/demand/topics/{min(size, bigger)}/comments",
+                                headers={"X-CSRF-Token": csrf})).json()["items"]
+    split = await client.post(f"/demand/topics/{min(size, bigger)}/split", data={
+        "csrf_token": csrf, "event_row_ids": [str(m["event_row_id"]) for m in members[:2]]})
+    assert split.status_code == 303
+    part = await client.get(split.headers["location"])
+    assert "(2)" in part.text
+
+
+async def test_new_questions_show_ungrouped_until_regrouped_from_the_panel(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
+    await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id,
+                       [Said("尺码怎么选呢", intent="question", viewer="late", minute=30)])
+    csrf = await console_login(client, tenant.member_emails[Role.OPERATOR])
+    panel = await client.get(f"/sessions/{tenant.session_id}/questions/panel")
+    assert "新问题（尚未归类）" in panel.text
+    assert "×4" in panel.text
+    regrouped = await client.post("/demand/rebuild", data={
+        "csrf_token": csrf, "next": f"/sessions/{tenant.session_id}/questions"})
+    assert regrouped.headers["location"] == f"/sessions/{tenant.session_id}/questions"
+    panel = await client.get(f"/sessions/{tenant.session_id}/questions/panel")
+    assert "新问题（尚未归类）" not in panel.text
+    assert "×5" in panel.text
+    elsewhere = await client.post("/demand/rebuild", data={"csrf_token": csrf, "next": "//evil.example/"})
+    assert elsewhere.headers["location"] == "/demand"
+
+
+async def test_proposal_title_owner_and_notes_are_edited_in_the_console(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    topics = await make_topics(database, tenant.tenant_id, tenant.session_id, tenant.product_id)
+    created = await client.post("/api/v1/demand/proposals", headers=tenant.headers(), json={
+        "product_id": tenant.product_id, "title": "推出大号款", "topic_ids": [topics["出个大号的吧"]]})
+    pid = created.json()["id"]
+    members = (await client.get("/api/v1/members", headers=tenant.headers())).json()["items"]
+    analyst = next(m for m in members if m["role"] == "analyst")
+    csrf = await console_login(client, tenant.owner_email)
+    saved = await client.post(f"/demand/proposals/{pid}", data={
+        "csrf_token": csrf, "title": "推出 6L 大号款", "owner_user_id": str(analyst["user_id"]), "notes": "样机下月"})
+    assert saved.status_code == 303
+    read = (await client.get(f"/api/v1/demand/proposals/{pid}", headers=tenant.headers())).json()
+    assert (read["title"], read["owner_user_id"], read["notes"]) == ("推出 6L 大号款", analyst["user_id"], "样机下月")
+    empty = await client.post(f"/demand/proposals/{pid}", data={"csrf_token": csrf, "title": " " * 3})
+    assert empty.status_code == 422
+
+
+async def test_the_board_shows_only_its_own_error_messages(client: httpx.AsyncClient, tenant: TenantFixture) -> None:
+    await console_login(client, tenant.owner_email)
+    crafted = await client.get("/demand", params={"error": "请拨打 400 领奖"})
+    assert "请拨打" not in crafted.text
+    known = await client.get("/demand", params={"error": "merge_across_products"})
+    assert "不同商品的话题不能合并。" in known.text

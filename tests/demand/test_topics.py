@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject
@@ -15,7 +16,7 @@ from livebridge.demand.repository import TopicRepository
 from livebridge.demand.schemas import RebuildRead
 from livebridge.exceptions import AppError
 from livebridge.kit.pagination import PageParams
-from livebridge.models import DemandTopic
+from livebridge.models import CommentInsight, DemandTopic
 from tests.demand.factories import BASE_TIME, Said, add_comments, add_paid_order, subject_of
 from tests.factories import TenantFixture
 
@@ -216,8 +217,28 @@ async def test_spam_and_excluded_viewers_never_count(database: Database, tenant:
     await rebuild(database, tenant)
     assert sum(len(m) for m in (await partition(database, tenant)).values()) == 3
 
+    await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id,
+                       [Said("线太短了 再长点", viewer="late-bot", minute=6)])
+    await rebuild(database, tenant)
+    async with database.transaction(write=False) as session:
+        assert (await service.list_topics(session, subject_of(tenant.tenant_id), ALL)).pagination.total_count == 2
+
     async def late_bots(session: AsyncSession, subject: Subject, ids: Sequence[int]) -> dict[int, frozenset[str]]:
         return {tenant.session_id: frozenset({"late-bot", "bot"})}
 
     await rebuild(database, tenant, excluded=(*service.DEFAULT_EXCLUSIONS, late_bots))
     assert sum(len(m) for m in (await partition(database, tenant)).values()) == 1
+    async with database.transaction(write=False) as session:
+        listed = await service.list_topics(session, subject_of(tenant.tenant_id), ALL)
+    assert [t.label for t in listed.items] == ["出个大号的吧"]  # the flagged viewer's own topic is gone
+
+
+async def test_comments_the_model_is_unsure_of_stay_out(database: Database, tenant: TenantFixture) -> None:
+    await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id,
+                       [Said("大家晚饭吃的啥", intent="question", viewer="a")])
+    async with database.transaction() as session:
+        await session.execute(update(CommentInsight).where(CommentInsight.tenant_id == tenant.tenant_id)
+                              .values(intent_confidence=0.58))
+    result = await rebuild(database, tenant)
+    assert result.comments_considered == 0
+    assert await partition(database, tenant) == {}

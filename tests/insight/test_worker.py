@@ -10,13 +10,20 @@ import time
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from livebridge.config import Settings
 from livebridge.db import Database
-from livebridge.insight import service
+from livebridge.ingest.service import do_ingest
+from livebridge.insight import service, tasks
+from livebridge.insight.repository import InsightRepository
+from livebridge.insight.tasks import request_understanding
+from livebridge.kit.time import utcnow
 from livebridge.realtime.broadcaster import Broadcaster
 from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
+from livebridge.worker.queue import configure_queue, huey
+from livebridge.worker.runtime import close_thread_state, configure_runtime
 from tests.insight.conftest import T0, Room, comment, comment_count, insights_by_event, push
 
 
@@ -59,3 +66,56 @@ async def test_pushed_comments_are_understood_by_the_worker_once(
     finally:
         await asyncio.to_thread(stop_embedded_consumer, consumer)
         await messages.aclose()  # type: ignore[attr-defined]
+
+
+def test_batches_join_a_run_that_is_still_queued(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    configure_queue(settings)
+    session_id = 10**9 + int(time.time() * 1000) % 10**6  # no such session: a run of it does nothing
+
+    def queued() -> int:
+        return sum(1 for t in huey.pending() if t.name == "understand_session" and t.args == (session_id,))
+
+    request_understanding(session_id)
+    request_understanding(session_id)  # the first run has not started: this batch joins it
+    assert queued() == 1
+    monkeypatch.setattr(tasks, "QUEUED_MARK_SECONDS", 0.0)  # a mark that old may belong to a lost run
+    request_understanding(session_id)
+    assert queued() == 2
+
+
+async def test_the_sweep_understands_comments_that_came_without_a_task(
+    database: Database, settings: Settings, room: Room
+) -> None:
+    lines = [(n, json.dumps(comment(f"file-{n}", "有没有大码", T0), ensure_ascii=False).encode()) for n in range(1, 4)]
+    async with database.transaction() as session:  # as a file import does: no task is enqueued
+        assert (await do_ingest(session, room.tenant.subject, room.tenant.session_id, lines)).accepted == 3
+    assert await insights_by_event(database, room.tenant.session_id) == {}
+
+    def sweep_on_a_worker_thread() -> None:
+        try:
+            tasks.sweep.call_local()
+        finally:
+            close_thread_state()
+
+    configure_runtime(settings)
+    await asyncio.to_thread(sweep_on_a_worker_thread)
+    assert set(await insights_by_event(database, room.tenant.session_id)) == {"file-1", "file-2", "file-3"}
+
+
+async def test_comments_left_behind_the_cursor_are_found_by_the_sweep(
+    client: httpx.AsyncClient, database: Database, room: Room
+) -> None:
+    # On PostgreSQL batch A (lower ids) can commit after batch B's run moved the cursor past it.
+    await push(client, room.tenant, [comment(f"a{i}", "有没有大码", T0) for i in range(3)])
+    await push(client, room.tenant, [comment(f"b{i}", "质量怎么样", T0) for i in range(2)])
+    async with database.transaction() as session:
+        repository = InsightRepository(session)
+        rows = await repository.dangerously_comments_after(room.tenant.session_id, 0, 100)
+        await repository.advance(room.tenant.tenant_id, room.tenant.session_id, through_event_id=rows[-1][0],
+                                 at=utcnow(), error=None)  # as if b's run had not seen a's rows
+    assert (await service.catch_up(database, room.tenant.session_id)).understood == 0
+
+    assert await service.verify_session(database, room.tenant.session_id) == 0  # marks the cursor
+    assert await service.verify_session(database, room.tenant.session_id) == 5  # one sweep later
+    assert await service.verify_session(database, room.tenant.session_id) == 0
+    assert len(await insights_by_event(database, room.tenant.session_id)) == 5

@@ -111,3 +111,20 @@ async def test_explain_events_become_segments(client: httpx.AsyncClient, tenant:
     segments = (await client.get(f"/api/v1/sessions/{tenant.session_id}", headers=h)).json()["segments"]
     assert [(s["product_id"], s["started_at"][11:16], s["ended_at"][11:16]) for s in segments] == [
         (tenant.product_id, "12:01", "12:06"), (second["id"], "12:06", "12:09")]
+
+
+async def test_late_explain_marks_never_overlap_a_finished_segment(client: httpx.AsyncClient,
+                                                                   tenant: TenantFixture) -> None:
+    h = {**tenant.headers(), "Content-Type": "application/x-ndjson"}
+    url = f"/api/v1/sessions/{tenant.session_id}/events"
+
+    def mark(number: int, kind: str, minute: int) -> str:
+        return json.dumps({"type": kind, "event_id": f"late{number}", "link_number": 1,
+                           "occurred_at": iso(T0 + timedelta(minutes=minute))})
+
+    await client.post(url, headers=h, content="\n".join([mark(1, "product_explain_start", 1),
+                                                          mark(2, "product_explain_end", 10)]))
+    late = await client.post(url, headers=h, content=mark(3, "product_explain_start", 5))  # arrives late
+    assert late.json()["accepted"] == 1
+    segments = (await client.get(f"/api/v1/sessions/{tenant.session_id}", headers=tenant.headers())).json()["segments"]
+    assert [(s["started_at"][11:16], s["ended_at"][11:16]) for s in segments] == [("12:01", "12:10")]

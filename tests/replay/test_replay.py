@@ -162,5 +162,9 @@ async def test_excel_export_and_printable_page(client: httpx.AsyncClient, tenant
     assert f"/sessions/{current}/replay.xlsx" in page.text
     console_xlsx = await client.get(f"/sessions/{current}/replay.xlsx")
     assert console_xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert f'hx-get="/sessions/{current}/integrity/panel"' in page.text
+    panel = await client.get(f"/sessions/{current}/integrity/panel")  # what the page loads beside it
+    assert panel.status_code == 200
+    assert 'data-verified="orders"' in panel.text
     detail = await client.get(f"/sessions/{current}")
     assert f"/sessions/{current}/replay" in detail.text

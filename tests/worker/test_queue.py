@@ -4,6 +4,7 @@ publishes to the web app's broadcaster; ``every`` fans a minute out into exact t
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,7 @@ from livebridge.models import Tenant
 from livebridge.realtime.broadcaster import Broadcaster
 from livebridge.worker import queue as queue_module
 from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
-from livebridge.worker.queue import QueueNotConfiguredError, configure_queue, every, huey, schedule_minute, task
+from livebridge.worker.queue import QueueNotConfiguredError, configure_queue, every, huey, schedule_ticks, task
 from livebridge.worker.runtime import TaskContext, run_task
 
 
@@ -60,7 +61,7 @@ def test_every_refuses_periods_that_do_not_fit_a_minute() -> None:
         every(seconds=7)
 
 
-def test_a_minute_is_fanned_out_into_exact_ticks_once_across_schedulers(settings: Settings) -> None:
+def test_the_fan_out_covers_this_minute_and_the_next_once_across_schedulers(settings: Settings) -> None:
     configure_queue(settings)
     name = f"tests.tick.{uuid.uuid4().hex}"
 
@@ -68,14 +69,31 @@ def test_a_minute_is_fanned_out_into_exact_ticks_once_across_schedulers(settings
     def tick() -> None:
         return
 
-    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1, seconds=25)
-    assert schedule_minute(name, tick, 10, now) == 3  # :30, :40, :50 are still ahead
-    assert schedule_minute(name, tick, 10, now) == 0  # a second scheduler in the same minute
-    assert schedule_minute(name, tick, 10, now.replace(second=0) + timedelta(minutes=1)) == 6
+    minute = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    now = minute + timedelta(seconds=25)  # the scheduler's check falls at any second of a minute
+    assert schedule_ticks(name, tick, 10, now) == 3 + 6  # :30 :40 :50, then all of the next minute
+    assert schedule_ticks(name, tick, 10, now) == 0  # a second scheduler in the same minute
+    assert schedule_ticks(name, tick, 10, now + timedelta(minutes=1)) == 6  # only the minute after
     # Huey enqueues a task with an ETA; the consumer parks it in the schedule until then.
     etas = sorted(task.eta for task in huey.pending() if task.name == name)
-    minute = now.replace(second=0).replace(tzinfo=None)
-    assert etas == [minute + timedelta(seconds=s) for s in (30, 40, 50, 60, 70, 80, 90, 100, 110)]
+    start = minute.replace(tzinfo=None)
+    assert etas == [start + timedelta(seconds=s) for s in range(30, 180, 10)]
+
+
+def test_a_minute_long_period_is_not_lost_between_checks(settings: Settings) -> None:
+    configure_queue(settings)
+    name = f"tests.minutely.{uuid.uuid4().hex}"
+
+    @every(seconds=60, name=name)
+    def minutely() -> None:
+        return
+
+    minute = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    for check in range(3):  # checks at :40 of three minutes in a row
+        schedule_ticks(name, minutely, 60, minute + timedelta(minutes=check, seconds=40))
+    etas = sorted(task.eta for task in huey.pending() if task.name == name)
+    start = minute.replace(tzinfo=None)
+    assert etas == [start + timedelta(minutes=m) for m in (1, 2, 3)]
 
 
 def test_enqueueing_before_the_queue_is_configured_fails_loudly(settings: Settings) -> None:
@@ -86,3 +104,29 @@ def test_enqueueing_before_the_queue_is_configured_fails_loudly(settings: Settin
             publish_tenant_count("nowhere")
     finally:
         huey.storage = storage
+
+
+@every(seconds=1)
+def publish_each_second() -> None:
+    async def work(context: TaskContext) -> None:
+        await context.publish("test:every-second", str(time.time()))
+
+    run_task(work)
+
+
+async def test_a_consumer_runs_a_one_second_task_every_second(app: FastAPI, settings: Settings) -> None:
+    broadcaster: Broadcaster = app.state.broadcaster
+    messages = broadcaster.subscribe("test:every-second")
+    first = asyncio.ensure_future(anext(messages))
+    await asyncio.sleep(0)
+    consumer = start_embedded_consumer(settings, broadcaster, asyncio.get_running_loop())
+    assert consumer is not None
+    try:
+        runs = [float(await asyncio.wait_for(first, timeout=15))]
+        while len(runs) < 4:
+            runs.append(float(await asyncio.wait_for(anext(messages), timeout=5)))
+        # Four runs, each within 5 s of the previous, spread over their ticks (not one burst).
+        assert 2.0 <= runs[-1] - runs[0] < 10.0, runs
+    finally:
+        await asyncio.to_thread(stop_embedded_consumer, consumer)
+        await messages.aclose()  # type: ignore[attr-defined]

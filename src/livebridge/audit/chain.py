@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _string
 from typing import Any, Final, Literal
 
 GENESIS_HASH: Final = "0" * 64
@@ -40,9 +41,7 @@ def _check_value(value: Any, path: str) -> None:
         for index, item in enumerate(value):
             _check_value(item, f"{path}[{index}]")
         return
-    raise TypeError(
-        f"audit payload value at {path} is a {kind.__name__}: use int (fen, basis points), str or bool"
-    )
+    raise TypeError(f"audit payload value at {path} is a {kind.__name__}: use int (fen, basis points), str or bool")
 
 
 def canonical_json(payload: Mapping[str, Any]) -> str:
@@ -52,14 +51,19 @@ def canonical_json(payload: Mapping[str, Any]) -> str:
 
 
 def timestamp_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (isoformat: a few times faster than strftime)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def entry_hash(prev_hash: str, tenant_id: int, kind: str, reference: str, recorded_at: datetime, payload: str) -> str:
-    material = json.dumps(
-        [prev_hash, tenant_id, kind, reference, timestamp_text(recorded_at), payload],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    """SHA-256 of the compact JSON array above, built from its parts.
+
+    The same bytes as ``json.dumps([...], ensure_ascii=False, separators=(",", ":"))`` (a test checks
+    this on arbitrary text), without the encoder's per-call overhead: verify hashes every entry.
+    """
+    material = (
+        f"[{_string(prev_hash)},{int(tenant_id)},{_string(kind)},{_string(reference)},"
+        f"{_string(timestamp_text(recorded_at))},{_string(payload)}]"
     )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 

@@ -7,6 +7,7 @@ grouped by the same ``rebuild_topics`` as production.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -20,7 +21,9 @@ from livebridge.kit.pagination import PageParams
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.models import CommentInsight, DemandTopic, LiveSession, ProposalStatus, TopicKind
-from livebridge.text import CommentAnalyzer
+from livebridge.text import CommentAnalyzer, TextModelError
+
+logger = logging.getLogger(__name__)
 
 # (status the demo proposal reaches, a decline reason when declined)
 DEMO_PATHS: list[tuple[ProposalStatus, str | None]] = [
@@ -44,13 +47,13 @@ def _product_at(live_session: LiveSession, moment: datetime, link_number: int | 
     return None, None
 
 
-async def understand_demo_comments(session: AsyncSession, owner: Subject) -> int:
+async def understand_demo_comments(session: AsyncSession, owner: Subject, analyzer: CommentAnalyzer) -> int:
     """Write insights for the demo's comment events that have none; returns how many."""
     insights = InsightRepository(session)
     events = await insights.comments_without_insight(owner)
     if not events:
         return 0
-    analyses = CommentAnalyzer.load().analyze_batch([text for *_, text, _ in events])
+    analyses = analyzer.analyze_batch([text for *_, text, _ in events])
     sessions: dict[int, LiveSession] = {}
     rows: list[CommentInsight] = []
     for (event_id, session_id, moment, viewer, _, simulated), analysis in zip(events, analyses, strict=True):
@@ -94,8 +97,20 @@ def _proposal_topics(topics: Sequence[DemandTopic]) -> list[DemandTopic]:
 
 
 async def load_demo_demand(session: AsyncSession, owner: Subject) -> None:
-    """Understand and group the demo's comments; write proposals that reached different statuses."""
-    await understand_demo_comments(session, owner)
+    """Understand and group the demo's comments; write proposals that reached different statuses.
+
+    Without trained comment models (a fresh checkout before ``livebridge nlp train``) the demo loads
+    without demand topics and says how to add them.
+    """
+    try:
+        analyzer = CommentAnalyzer.load()
+    except TextModelError as exc:
+        logger.warning(
+            "demo demand board left empty: %s. Run `livebridge nlp train`, then load the demo into a new database.",
+            exc,
+        )
+        return
+    await understand_demo_comments(session, owner, analyzer)
     await service.rebuild_topics(session, owner)
     ranked = await service.list_topics(session, owner, PageParams(page=1, page_size=200))
     shipped_on = utcnow() - timedelta(days=4)

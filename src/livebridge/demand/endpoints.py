@@ -60,9 +60,10 @@ async def read_topic(topic_id: int, session: DbSession, subject: ApiSubject) -> 
     return await service.topic_detail(session, subject, topic_id)
 
 
-@router.get("/topics/{topic_id}/comments", response_model=list[QuoteRead])
-async def topic_comments(topic_id: int, session: DbSession, subject: ApiSubject) -> list[QuoteRead]:
-    return await service.topic_members(session, subject, topic_id)
+@router.get("/topics/{topic_id}/comments", response_model=Page[QuoteRead])
+async def topic_comments(topic_id: int, session: DbSession, subject: ApiSubject, paging: Paging) -> Page[QuoteRead]:
+    """Every comment of the topic, newest first."""
+    return await service.topic_members(session, subject, topic_id, paging)
 
 
 @router.post("/topics/{topic_id}/split", response_model=TopicRead, status_code=status.HTTP_201_CREATED)

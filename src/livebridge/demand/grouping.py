@@ -150,10 +150,17 @@ def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return probe.b, probe.r
 
 
-def _signature(shingles: set[bytes], num_perm: int) -> MinHash:
+# Signatures and word cuts are cached by text: a worker regrouping as comments arrive meets the
+# same (cleaned) texts again and again.
+@functools.lru_cache(maxsize=200_000)
+def _signature(text: str, shingle_size: int, num_perm: int) -> MinHash | None:
+    """The MinHash of a text's character shingles (read-only: shared through the cache), or None if empty."""
+    shingles = _shingles(text, shingle_size)
+    if not shingles:
+        return None
     template = _minhash_template(num_perm)
     signature = MinHash(num_perm=num_perm, seed=1, permutations=template.permutations, scheme=template.scheme)
-    signature.update_batch(list(shingles))
+    signature.update_batch(sorted(shingles))
     return signature
 
 
@@ -183,9 +190,10 @@ class _UnionFind:
 
 
 def fit_vectorizer(texts: Sequence[str]) -> TfidfVectorizer:
-    """Character 1–3-gram TF-IDF, fitted on the cleaned texts of one rebuild."""
+    """Character 1–3-gram TF-IDF, fitted on the cleaned texts of one rebuild (a placeholder when all are empty)."""
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
-    vectorizer.fit([text or " " for text in texts])
+    usable = [text for text in texts if text.strip()]
+    vectorizer.fit(usable or ["∅"])
     return vectorizer
 
 
@@ -219,10 +227,9 @@ def group_comments(
     )
     signatures: dict[int, MinHash] = {}
     for event_id in sorted(cleaned):
-        shingles = _shingles(cleaned[event_id], settings.shingle_size)
-        if not shingles:
+        signature = _signature(cleaned[event_id], settings.shingle_size, settings.num_perm)
+        if signature is None:
             continue
-        signature = _signature(shingles, settings.num_perm)
         signatures[event_id] = signature
         lsh.insert(str(event_id), signature)
     union = _UnionFind(c.event_row_id for c in new)
@@ -342,8 +349,11 @@ def phrase_counts(texts: Sequence[str], cleaner: TextCleaner) -> Counter[str]:
     """jieba words of the texts, without stop words, digits and single characters."""
     counts: Counter[str] = Counter()
     for text in texts:
-        for word in jieba.cut(cleaner.clean(text)):
-            word = word.strip()
-            if len(word) >= 2 and word not in STOPWORDS and not word.isdigit():
-                counts[word] += 1
+        counts.update(_words(cleaner.clean(text)))
     return counts
+
+
+@functools.lru_cache(maxsize=200_000)
+def _words(text: str) -> tuple[str, ...]:
+    words = (word.strip() for word in jieba.cut(text))
+    return tuple(w for w in words if len(w) >= 2 and w not in STOPWORDS and not w.isdigit())

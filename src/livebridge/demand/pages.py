@@ -18,7 +18,7 @@ from livebridge.live import service as live_service
 from livebridge.models import ProposalStatus, TopicKind
 from livebridge.tenancy import service as tenancy_service
 from livebridge.web.deps import AppSettings, ConsoleUser, DbSession
-from livebridge.web.forms import app_error_field, read_form, submit_form
+from livebridge.web.forms import ERROR_MESSAGES, app_error_field, read_form, submit_form
 from livebridge.web.templating import gettext_for, render
 
 router = APIRouter()
@@ -48,7 +48,7 @@ async def demand_board(
     product_id: Annotated[int | None, Query()] = None,
     kind: Annotated[TopicKind | None, Query()] = None,
     page: Annotated[int, Query(ge=1)] = 1,
-    error: Annotated[str | None, Query(max_length=200)] = None,
+    error: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     params = PageParams(page=page, page_size=20)
     topics = await service.list_topics(session, identity.subject, params, product_id=product_id, kind=kind)
@@ -67,15 +67,18 @@ async def demand_board(
             "kinds": list(TopicKind),
             "base": "/demand?" + (urlencode(filters) + "&" if filters else ""),
             "can_manage": identity.subject.can(Permission.MANAGE_DEMAND),
-            "error": error,
+            # Only codes with a message of ours are shown: the query string is not a place for text.
+            "error": gettext_for(request)(ERROR_MESSAGES[error]) if error in ERROR_MESSAGES else None,
         },
     )
 
 
 @router.post("/demand/rebuild")
-async def rebuild(session: DbSession, identity: ConsoleUser) -> Response:
+async def rebuild(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
     await service.rebuild_topics(session, identity.subject)
-    return RedirectResponse("/demand", status_code=303)
+    back = (await read_form(request)).get("next", "")
+    # Only our own pages: a path, never another site.
+    return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/demand", status_code=303)
 
 
 @router.post("/demand/topics/merge")
@@ -87,15 +90,20 @@ async def merge_topics(request: Request, session: DbSession, identity: ConsoleUs
             raise AppError("choose at least two topics", code="nothing_to_merge")
         target = await service.do_merge_topics(session, identity.subject, chosen[0], chosen[1:])
     except AppError as exc:
-        message = app_error_field(exc, gettext_for(request))["__all__" if exc.field is None else exc.field]
-        return RedirectResponse("/demand?" + urlencode({"error": message}), status_code=303)
+        return RedirectResponse("/demand?" + urlencode({"error": exc.code}), status_code=303)
     return RedirectResponse(f"/demand/topics/{target.id}", status_code=303)
 
 
 @router.get("/demand/topics/{topic_id}", response_class=HTMLResponse)
-async def topic_page(request: Request, topic_id: int, session: DbSession, identity: ConsoleUser) -> Response:
+async def topic_page(
+    request: Request,
+    topic_id: int,
+    session: DbSession,
+    identity: ConsoleUser,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
     detail = await service.topic_detail(session, identity.subject, topic_id)
-    members = await service.topic_members(session, identity.subject, topic_id)
+    members = await service.topic_members(session, identity.subject, topic_id, PageParams(page=page, page_size=100))
     linked = [await proposals.access_proposal(session, identity.subject, p) for p in detail.proposal_ids]
     chart = {
         "tooltip": {"trigger": "axis"},
@@ -250,6 +258,7 @@ async def _proposal_detail(
             "quotes": quotes,
             "history": await proposals.history(session, identity.subject, proposal_id),
             "members": {m.user_id: m.display_name for m in members.items},
+            "owner_options": [("", "—"), *{m.user_id: m.display_name for m in members.items}.items()],
             "products": await _product_names(session, identity),
             "can_manage": identity.subject.can(Permission.MANAGE_DEMAND),
             "errors": errors or {},
@@ -338,7 +347,14 @@ async def _questions(
 ) -> Response:
     live_session = await live_service.access_session(session, identity.subject, session_id)
     panel = await service.session_questions(session, identity.subject, session_id)
-    return render(request, template, {**_common(), "active": "sessions", "s": live_session, "q": panel})
+    context = {
+        **_common(),
+        "active": "sessions",
+        "s": live_session,
+        "q": panel,
+        "can_regroup": identity.subject.can(Permission.MANAGE_DEMAND),
+    }
+    return render(request, template, context)
 
 
 @router.get("/sessions/{session_id}/questions", response_class=HTMLResponse)

@@ -89,7 +89,9 @@ class InsightRepository:
         self.session = session
 
     async def eligible(self, subject: Subject) -> list[InsightRow]:
-        statement = scoped(select(*_INSIGHT_COLUMNS), CommentInsight, subject).where(CommentInsight.intent.in_(KINDS))
+        statement = scoped(select(*_INSIGHT_COLUMNS), CommentInsight, subject).where(
+            CommentInsight.intent.in_(KINDS), CommentInsight.intent_confidence >= MIN_INTENT_CONFIDENCE
+        )
         rows = await self.session.execute(statement.order_by(CommentInsight.event_row_id))
         return [InsightRow(*row) for row in rows.all()]
 
@@ -204,7 +206,10 @@ class TopicRepository(Repository[DemandTopic]):
     def _ranked(
         self, subject: Subject, *, product_id: int | None, kind: TopicKind | None, product_ids: Sequence[int] | None
     ) -> Select[DemandTopic]:
-        statement = self.readable(subject).where(DemandTopic.status == TopicStatus.ACTIVE)
+        # A topic whose every comment was excluded (its viewers flagged later) is not shown.
+        statement = self.readable(subject).where(
+            DemandTopic.status == TopicStatus.ACTIVE, DemandTopic.comment_count > 0
+        )
         if product_id is not None:
             statement = statement.where(DemandTopic.product_id == product_id)
         if product_ids is not None:
@@ -254,6 +259,16 @@ class TopicRepository(Repository[DemandTopic]):
             DemandTopicMember.topic_id == topic_id
         )
         return sorted(int(e) for e in (await self.session.execute(statement)).scalars())
+
+    async def topics_of_sessions(self, subject: Subject, session_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(session, topic) pairs: the topics each session's comments were grouped into."""
+        statement = (
+            scoped(select(CommentInsight.session_id, DemandTopicMember.topic_id), DemandTopicMember, subject)
+            .join(CommentInsight, CommentInsight.event_row_id == DemandTopicMember.event_row_id)
+            .where(CommentInsight.session_id.in_(session_ids))
+            .distinct()
+        )
+        return [(int(s), int(t)) for s, t in (await self.session.execute(statement)).all()]
 
     async def add_many(self, topics: Sequence[DemandTopic]) -> None:
         self.session.add_all(topics)
@@ -310,7 +325,10 @@ class TopicRepository(Repository[DemandTopic]):
 
     # Evidence -----------------------------------------------------------------------------------
 
-    async def quotes(self, subject: Subject, topic_ids: Sequence[int]) -> list[QuoteRow]:
+    async def quotes(
+        self, subject: Subject, topic_ids: Sequence[int], params: PageParams | None = None
+    ) -> tuple[list[QuoteRow], int]:
+        """The topics' comments, newest first (one page of them with ``params``), and how many there are."""
         statement = (
             _quote_select(subject)
             .add_columns(DemandTopicMember.topic_id)
@@ -318,8 +336,14 @@ class TopicRepository(Repository[DemandTopic]):
             .where(DemandTopicMember.topic_id.in_(topic_ids))
             .order_by(CommentInsight.occurred_at.desc(), CommentInsight.event_row_id.desc())
         )
+        if params is not None:
+            total = (
+                await self.session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))
+            ).scalar_one()
+            statement = statement.limit(params.page_size).offset(params.offset)
         rows = (await self.session.execute(statement)).all()
-        return [QuoteRow(row[0], int(row[10]), *row[1:10]) for row in rows]
+        quotes = [QuoteRow(row[0], int(row[10]), *row[1:10]) for row in rows]
+        return quotes, total if params is not None else len(quotes)
 
     async def quotes_by_id(self, subject: Subject, event_row_ids: Sequence[int]) -> list[QuoteRow]:
         statement = _quote_select(subject).where(CommentInsight.event_row_id.in_(event_row_ids))

@@ -31,6 +31,7 @@ from livebridge.demand.grouping import (
 from livebridge.demand.repository import InsightRepository, InsightRow, ProposalRepository, QuoteRow, TopicRepository
 from livebridge.demand.schemas import QuoteRead, RebuildRead, ShipEffect, TopicDetail, TopicRead, TrendPoint
 from livebridge.exceptions import Conflict, InvalidInput, NotFound
+from livebridge.integrity import service as integrity_service
 from livebridge.kit.i18n import N_
 from livebridge.kit.pagination import Page, PageParams
 from livebridge.kit.time import utcnow
@@ -65,7 +66,26 @@ async def spam_posters(
     return {session_id: frozenset(keys) for session_id, keys in found.items()}
 
 
-DEFAULT_EXCLUSIONS: tuple[ExcludedViewers, ...] = (spam_posters,)
+async def flagged_accounts(
+    session: AsyncSession, subject: Subject, session_ids: Sequence[int]
+) -> dict[int, frozenset[str]]:
+    """Accounts the integrity detectors judged bots or water army in a session are not voices there."""
+    assessed = await integrity_service.session_authenticity(session, subject, session_ids)
+    return {sid: frozenset(found.flagged_viewers) for sid, found in assessed.items() if found.flagged_viewers}
+
+
+DEFAULT_EXCLUSIONS: tuple[ExcludedViewers, ...] = (spam_posters, flagged_accounts)
+
+
+async def topics_of_sessions(
+    session: AsyncSession, subject: Subject, session_ids: Sequence[int]
+) -> dict[int, frozenset[int]]:
+    """The demand topics each session's comments contributed to (for host scorecards)."""
+    subject.check(Permission.READ)
+    found: dict[int, set[int]] = defaultdict(set)
+    for session_id, topic_id in await TopicRepository(session).topics_of_sessions(subject, list(session_ids)):
+        found[session_id].add(topic_id)
+    return {session_id: frozenset(topics) for session_id, topics in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +171,8 @@ class _Labeller:
             for row in rows:
                 self.row_of[row.event_row_id] = len(texts)
                 texts.append(self._cleaner(rows).clean(row.normalized))
-        vectorizer = fit_vectorizer(texts or [" "])
-        self.matrix = vectors_of(vectorizer, texts or [" "])
+        vectorizer = fit_vectorizer(texts)
+        self.matrix = vectors_of(vectorizer, texts)
         self.counts = {
             topic_id: phrase_counts([r.normalized for r in rows], self._cleaner(rows))
             for topic_id, rows in rows_by_topic.items()
@@ -349,7 +369,7 @@ async def topic_quotes(
     if not topic_ids:
         return {}
     repository = TopicRepository(session)
-    rows = await repository.quotes(subject, topic_ids)
+    rows, _ = await repository.quotes(subject, topic_ids)
     buyers = await InsightRepository(session).paying_viewers(subject)
     by_topic: dict[int, list[QuoteRow]] = defaultdict(list)
     for row in rows:
@@ -383,20 +403,20 @@ async def quotes_by_id(session: AsyncSession, subject: Subject, event_row_ids: S
     return [quote_read(q, hosts, buyers) for q in rows]
 
 
-async def topic_members(session: AsyncSession, subject: Subject, topic_id: int) -> list[QuoteRead]:
-    """Every comment of a topic, newest first (for splitting)."""
+async def topic_members(session: AsyncSession, subject: Subject, topic_id: int, params: PageParams) -> Page[QuoteRead]:
+    """A page of a topic's comments, newest first (to read them all, and to split some off)."""
     topic = await access_topic(session, subject, topic_id)
     repository = TopicRepository(session)
-    rows = await repository.quotes(subject, [topic.id])
+    rows, total = await repository.quotes(subject, [topic.id], params)
     buyers = await InsightRepository(session).paying_viewers(subject)
     hosts = await repository.session_hosts(subject, sorted({q.session_id for q in rows}))
-    return [quote_read(q, hosts, buyers) for q in rows]
+    return Page.build([quote_read(q, hosts, buyers) for q in rows], total, params)
 
 
 async def topic_detail(session: AsyncSession, subject: Subject, topic_id: int) -> TopicDetail:
     topic = await access_topic(session, subject, topic_id)
     repository = TopicRepository(session)
-    rows = await repository.quotes(subject, [topic.id])
+    rows, _ = await repository.quotes(subject, [topic.id])
     sessions = await repository.sessions(subject, sorted({q.session_id for q in rows}))
     per_session: dict[int, list[QuoteRow]] = defaultdict(list)
     for row in rows:

@@ -21,6 +21,7 @@ from livebridge.demo.aftersales import load_after_sales_demo
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
 from livebridge.insight.demo import understand_demo
+from livebridge.integrity import demo as integrity_demo
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.live.schemas import HostCreate, SessionCreate, ShelfItemCreate
@@ -266,6 +267,9 @@ async def load_demo(session: AsyncSession) -> bool:
             continue
         await _simulate_past_session(session, owner, live_session.id, start, shelf, discounts, seed=index)
     await load_after_sales_demo(session, owner, utcnow())
+    await integrity_demo.load_demo(
+        session, owner, host_id=hosts[0].id, organization_id=merchants[0].id, start=_evening(-2, hour=21)
+    )
     await understand_demo(session, tenant.id)
     await load_demo_demand(session, owner)
     return True

@@ -24,7 +24,7 @@ async def understand_demo(session: AsyncSession, tenant_id: int) -> int:
     for session_id, _ in await service.tenant_session_ids(session, subject):
         more = True
         while more:
-            _, chunk, more = await service.understand_chunk(session, session_id, None)
+            chunk, more = await service.understand_chunk(session, session_id, None)
             if chunk.error:
                 logger.warning("demo comments stay waiting: %s", chunk.error)
                 return understood

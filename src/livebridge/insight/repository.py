@@ -11,17 +11,40 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Select, Text, case, cast, func, or_, select
+from sqlalchemy import Select, Text, case, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from livebridge.authz import Subject, scoped
 from livebridge.kit.pagination import PageParams
 from livebridge.kit.repository import Repository
-from livebridge.models import CommentInsight, InsightCursor, LiveEventRow, LiveSession, Product, Sku
+from livebridge.models import (
+    CommentInsight,
+    ExplanationSegment,
+    InsightCursor,
+    LiveEventRow,
+    LiveSession,
+    Product,
+    ShelfItem,
+    Sku,
+)
 
-# SQLite allows 32,766 bound values per statement: 16 columns × 1,000 rows fit.
 INSERT_ROWS_PER_STATEMENT: Final = 1_000
+
+
+_COMMENT_COLUMNS: Final = (
+    LiveEventRow.id,
+    LiveEventRow.tenant_id,
+    LiveEventRow.occurred_at,
+    LiveEventRow.viewer_key,
+    LiveEventRow.text,
+    LiveEventRow.is_simulated,
+)
+CommentRow = tuple[int, int, datetime, str | None, str | None, bool]
+
+
+def _comment_rows(rows: Sequence[Any]) -> list[CommentRow]:
+    return [(int(i), int(t), at, viewer, text, bool(sim)) for i, t, at, viewer, text, sim in rows]
 
 
 def _insert(dialect: str) -> Any:
@@ -37,57 +60,70 @@ class InsightRepository(Repository[CommentInsight]):
 
     # --- the worker ------------------------------------------------------------------------
 
-    async def dangerously_comments_after(
-        self, session_id: int, after_event_id: int, limit: int
-    ) -> list[tuple[int, int, datetime, str | None, str | None, bool]]:
+    async def dangerously_comments_after(self, session_id: int, after_event_id: int, limit: int) -> list[CommentRow]:
         """(id, tenant, occurred_at, viewer, text, simulated) of the session's comments after the cursor."""
         statement = (
-            select(
-                LiveEventRow.id,
-                LiveEventRow.tenant_id,
-                LiveEventRow.occurred_at,
-                LiveEventRow.viewer_key,
-                LiveEventRow.text,
-                LiveEventRow.is_simulated,
-            )
+            select(*_COMMENT_COLUMNS)
             .where(
-                LiveEventRow.session_id == session_id,
+                # "+ 0" keeps the planner off the (session, time) index, which would read every
+                # event of the session; the primary key range after the cursor is the short path.
+                LiveEventRow.session_id + 0 == session_id,
                 LiveEventRow.id > after_event_id,
                 LiveEventRow.type == "comment",
             )
             .order_by(LiveEventRow.id)
             .limit(limit)
         )
-        rows = (await self.session.execute(statement)).all()
-        return [(int(i), int(t), at, viewer, text, bool(sim)) for i, t, at, viewer, text, sim in rows]
+        return _comment_rows((await self.session.execute(statement)).all())
 
-    async def dangerously_comments_without_insight(self, session_id: int, through_event_id: int) -> list[int]:
-        """Ids of the session's comments up to the cursor that have no insight (a rescan)."""
+    async def dangerously_first_event_id(self, session_id: int) -> int | None:
+        """The session's first event row id (where a new cursor starts), by the session index."""
+        statement = select(func.min(LiveEventRow.id)).where(LiveEventRow.session_id == session_id)
+        first = (await self.session.execute(statement)).scalar()
+        return int(first) if first is not None else None
+
+    async def dangerously_comments_without_insight(
+        self, session_id: int, after_event_id: int, through_event_id: int
+    ) -> list[CommentRow]:
+        """The session's comments in (after, through] that have no insight, in id order."""
         statement = (
-            select(LiveEventRow.id)
+            select(*_COMMENT_COLUMNS)
             .outerjoin(CommentInsight, CommentInsight.event_row_id == LiveEventRow.id)
             .where(
-                LiveEventRow.session_id == session_id,
-                LiveEventRow.type == "comment",
+                LiveEventRow.session_id + 0 == session_id,  # by the primary key range (see above)
+                LiveEventRow.id > after_event_id,
                 LiveEventRow.id <= through_event_id,
+                LiveEventRow.type == "comment",
                 CommentInsight.event_row_id.is_(None),
             )
+            .order_by(LiveEventRow.id)
         )
-        return [int(i) for i in (await self.session.execute(statement)).scalars()]
+        return _comment_rows((await self.session.execute(statement)).all())
+
+    async def verify(self, session_id: int, *, verified_through: int, mark: int) -> None:
+        """Record the sweep's check: comments up to ``verified_through`` all have insights."""
+        await self.session.execute(
+            update(InsightCursor)
+            .where(InsightCursor.session_id == session_id)
+            .values(verified_through_event_id=verified_through, sweep_mark_event_id=mark)
+        )
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[int]:
-        """Insert insights whose comment has none yet; return the event ids actually inserted."""
-        dialect = await self._dialect()
+        """Insert insights whose comment has none yet; return the event ids actually inserted.
+
+        One cached Core statement executed for many rows (SQLAlchemy batches it into multi-row
+        INSERT … ON CONFLICT DO NOTHING RETURNING): no per-call compilation of thousands of values.
+        """
+        table = CommentInsight.__table__
+        statement = (
+            _insert(await self._dialect())(table)
+            .on_conflict_do_nothing(index_elements=["event_row_id"])
+            .returning(table.c.event_row_id)
+        )
         inserted: set[int] = set()
         for start in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
-            chunk = rows[start : start + INSERT_ROWS_PER_STATEMENT]
-            statement = (
-                _insert(dialect)(CommentInsight)
-                .values(list(chunk))
-                .on_conflict_do_nothing(index_elements=["event_row_id"])
-                .returning(CommentInsight.event_row_id)
-            )
-            inserted.update(int(i) for i in (await self.session.execute(statement)).scalars())
+            result = await self.session.execute(statement, list(rows[start : start + INSERT_ROWS_PER_STATEMENT]))
+            inserted.update(int(i) for i in result.scalars())
         return inserted
 
     async def dangerously_cursor(self, session_id: int) -> InsightCursor | None:
@@ -135,36 +171,46 @@ class InsightRepository(Repository[CommentInsight]):
         ids.update(int(i) for i in (await self.session.execute(recent_sessions)).scalars())
         return sorted(ids)
 
-    async def dangerously_catalog_version(self, tenant_id: int) -> tuple[Any, ...]:
+    async def catalog_version(self, subject: Subject) -> tuple[Any, ...]:
         """Changes whenever a product or SKU is added, renamed, re-aliased, archived or removed."""
         products = (
             await self.session.execute(
-                select(func.count(Product.id), func.max(Product.updated_at), func.sum(Product.id)).where(
-                    Product.tenant_id == tenant_id
+                scoped(
+                    select(func.count(Product.id), func.max(Product.updated_at), func.sum(Product.id)), Product, subject
                 )
             )
         ).one()
-        skus = (
-            await self.session.execute(select(func.count(Sku.id), func.sum(Sku.id)).where(Sku.tenant_id == tenant_id))
-        ).one()
+        skus = (await self.session.execute(scoped(select(func.count(Sku.id), func.sum(Sku.id)), Sku, subject))).one()
         return (*products, *skus)
 
-    async def dangerously_catalog_terms(self, tenant_id: int) -> list[tuple[int, str, list[str], list[str]]]:
+    async def catalog_terms(self, subject: Subject) -> list[tuple[int, str, list[str], list[str]]]:
         """(product id, name, aliases, SKU codes) of every product of the tenant."""
         products = (
-            await self.session.execute(
-                select(Product.id, Product.name, Product.aliases).where(Product.tenant_id == tenant_id)
-            )
+            await self.session.execute(scoped(select(Product.id, Product.name, Product.aliases), Product, subject))
         ).all()
         codes: dict[int, list[str]] = {}
-        for product_id, code in await self.session.execute(
-            select(Sku.product_id, Sku.code).where(Sku.tenant_id == tenant_id)
-        ):
+        for product_id, code in await self.session.execute(scoped(select(Sku.product_id, Sku.code), Sku, subject)):
             codes.setdefault(int(product_id), []).append(str(code))
         return [
             (int(product_id), str(name), list(aliases or []), codes.get(int(product_id), []))
             for product_id, name, aliases in products
         ]
+
+    async def shelf_links(self, subject: Subject, session_id: int) -> dict[int, int]:
+        """Link number → product id of the session's shelf (lean: the worker asks for it per chunk)."""
+        statement = scoped(select(ShelfItem.link_number, ShelfItem.product_id), ShelfItem, subject).where(
+            ShelfItem.session_id == session_id
+        )
+        return {int(number): int(product) for number, product in await self.session.execute(statement)}
+
+    async def segments(self, subject: Subject, session_id: int) -> list[tuple[datetime, datetime | None, int]]:
+        """(started, ended, product id) of the session's explanation segments."""
+        statement = scoped(
+            select(ExplanationSegment.started_at, ExplanationSegment.ended_at, ExplanationSegment.product_id),
+            ExplanationSegment,
+            subject,
+        ).where(ExplanationSegment.session_id == session_id)
+        return [(start, end, int(product)) for start, end, product in await self.session.execute(statement)]
 
     # --- readers ---------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ session's live channel. A missing model is recorded on the cursor (and logged, n
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,7 +25,7 @@ from livebridge.authz import Permission, Subject
 from livebridge.db import Database
 from livebridge.exceptions import InvalidInput
 from livebridge.insight.linking import CatalogTerm, ProductMatcher, SessionLinker
-from livebridge.insight.repository import InsightRepository
+from livebridge.insight.repository import CommentRow, InsightRepository
 from livebridge.insight.schemas import CommentInsightRead, InsightDistribution, UnderstandingStatus
 from livebridge.insight.understanding import UnderstandingUnavailable, load_analyzer
 from livebridge.kit.pagination import Page, PageParams
@@ -41,12 +40,18 @@ __all__ = [
     "CHUNK_COMMENTS",
     "CatchUp",
     "catch_up",
+    "distribution",
+    "insight_read",
     "insights_channel",
     "list_comments",
+    "recent_feed_items",
+    "sessions_to_sweep",
+    "tenant_session_ids",
+    "understand_chunk",
     "understanding_status",
+    "verify_session",
 ]
 
-logger = logging.getLogger(__name__)
 CHUNK_COMMENTS: Final = 5_000
 PUBLISH_LIMIT: Final = 200  # the dashboard feed keeps 200 lines: more would be dropped unseen
 SWEEP_RECENT: Final = timedelta(days=1)
@@ -71,8 +76,9 @@ class _MatcherCache:
         self._lock = threading.Lock()
         self._matchers: OrderedDict[int, tuple[tuple[Any, ...], ProductMatcher]] = OrderedDict()
 
-    async def matcher(self, repository: InsightRepository, tenant_id: int) -> ProductMatcher:
-        version = await repository.dangerously_catalog_version(tenant_id)
+    async def matcher(self, repository: InsightRepository, subject: Subject) -> ProductMatcher:
+        tenant_id = subject.require_tenant()
+        version = await repository.catalog_version(subject)
         with self._lock:
             cached = self._matchers.get(tenant_id)
             if cached is not None and cached[0] == version:
@@ -80,7 +86,7 @@ class _MatcherCache:
                 return cached[1]
         terms = [
             CatalogTerm(text, product_id)
-            for product_id, name, aliases, codes in await repository.dangerously_catalog_terms(tenant_id)
+            for product_id, name, aliases, codes in await repository.catalog_terms(subject)
             for text in (name, *aliases, *codes)
         ]
         matcher = ProductMatcher(terms)
@@ -94,26 +100,23 @@ class _MatcherCache:
 _matchers = _MatcherCache()
 
 
-async def _session_linker(
-    session: AsyncSession, repository: InsightRepository, tenant_id: int, session_id: int
-) -> SessionLinker:
-    live_session = await live_service.access_session(session, _worker_subject(tenant_id), session_id)
+async def _session_linker(repository: InsightRepository, tenant_id: int, session_id: int) -> SessionLinker:
+    # The shelf and segments are read with two lean queries, not the whole session aggregate of
+    # live_service.access_session: this runs for every chunk, several times a second in a busy room.
+    subject = _worker_subject(tenant_id)
     return SessionLinker(
-        await _matchers.matcher(repository, tenant_id),
-        {item.link_number: item.product_id for item in live_session.shelf},
-        [(segment.started_at, segment.ended_at, segment.product_id) for segment in live_session.segments],
+        await _matchers.matcher(repository, subject),
+        await repository.shelf_links(subject, session_id),
+        await repository.segments(subject, session_id),
     )
 
 
+FEED_FIELDS: Final = ("intent", "aspects", "sentiment", "product_id", "product_link")
+
+
 def _feed_item(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["event_row_id"],
-        "intent": row["intent"],
-        "aspects": row["aspects"],
-        "sentiment": row["sentiment"],
-        "product_id": row["product_id"],
-        "product_link": row["product_link"],
-    }
+    """An insight as the live feed receives it (published, or sent first on the stream)."""
+    return {"id": row["event_row_id"], **{name: row[name] for name in FEED_FIELDS}}
 
 
 @dataclass
@@ -121,33 +124,55 @@ class CatchUp:
     """What one run did for a session."""
 
     understood: int = 0
-    chunks: int = 0
     error: str | None = None
     stored: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def understand_chunk(session: AsyncSession, session_id: int, model_dir: Path | None) -> tuple[int, CatchUp, bool]:
-    """Understand the next chunk of the session's comments in the caller's transaction.
+@dataclass
+class _Chunk:
+    """The next comments of a session, analysed and linked, ready to be stored."""
 
-    Returns (tenant id, this chunk's result, whether more comments may follow).
-    """
+    tenant_id: int
+    through_event_id: int  # the cursor after storing them
+    rows: list[dict[str, Any]]
+    error: str | None  # the models cannot be used: nothing analysed
+    record: bool  # the cursor row must be written even without rows (new, or clearing an error)
+    full: bool  # a whole chunk: more may follow
+
+
+async def _prepare_chunk(session: AsyncSession, session_id: int, model_dir: Path | None) -> _Chunk | None:
+    """Read and analyse the session's next comments (reads only); None when the session is gone."""
     repository = InsightRepository(session)
     tenant_id = await repository.dangerously_session_tenant(session_id)
     if tenant_id is None:
-        return 0, CatchUp(), False
+        return None
     cursor = await repository.dangerously_cursor(session_id)
-    after = cursor.through_event_id if cursor is not None else 0
+    if cursor is not None:
+        after = cursor.through_event_id
+    else:
+        first = await repository.dangerously_first_event_id(session_id)
+        after = first - 1 if first is not None else 0
+    record = cursor is None or cursor.last_error is not None
     comments = await repository.dangerously_comments_after(session_id, after, CHUNK_COMMENTS)
-    now = utcnow()
     if not comments:
-        await repository.advance(tenant_id, session_id, through_event_id=after, at=now, error=None)
-        return tenant_id, CatchUp(), False
+        return _Chunk(tenant_id, after, [], None, record, full=False)
+    rows, error = await _analysed_rows(repository, tenant_id, session_id, comments, model_dir)
+    if error is not None:
+        return _Chunk(tenant_id, after, [], error, record=True, full=False)
+    return _Chunk(tenant_id, comments[-1][0], rows, None, record=True, full=len(comments) == CHUNK_COMMENTS)
+
+
+async def _analysed_rows(
+    repository: InsightRepository, tenant_id: int, session_id: int, comments: list[CommentRow], model_dir: Path | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The insight rows of the comments (analysed in one batch, products linked), or why not."""
+    if not comments:
+        return [], None
     try:
         analyzer = load_analyzer(model_dir)
     except UnderstandingUnavailable as exc:
-        await repository.advance(tenant_id, session_id, through_event_id=after, at=now, error=str(exc))
-        return tenant_id, CatchUp(error=str(exc)), False
-    linker = await _session_linker(session, repository, tenant_id, session_id)
+        return [], str(exc)
+    linker = await _session_linker(repository, tenant_id, session_id)
     analyses = analyzer.analyze_batch([text or "" for _, _, _, _, text, _ in comments])
     rows: list[dict[str, Any]] = []
     for (event_id, _, occurred_at, viewer, _, simulated), analysis in zip(comments, analyses, strict=True):
@@ -171,34 +196,93 @@ async def understand_chunk(session: AsyncSession, session_id: int, model_dir: Pa
                 "is_simulated": simulated,
             }
         )
-    inserted = await repository.insert_new(rows)
-    await repository.advance(tenant_id, session_id, through_event_id=comments[-1][0], at=now, error=None)
-    stored = [row for row in rows if row["event_row_id"] in inserted]
-    return tenant_id, CatchUp(understood=len(stored), chunks=1, stored=stored), len(comments) == CHUNK_COMMENTS
+    return rows, None
+
+
+async def _store_chunk(session: AsyncSession, session_id: int, chunk: _Chunk) -> CatchUp:
+    """Insert the chunk's insights (those not there yet) and move the cursor."""
+    repository = InsightRepository(session)
+    inserted = await repository.insert_new(chunk.rows) if chunk.rows else set()
+    if chunk.record:
+        await repository.advance(
+            chunk.tenant_id, session_id, through_event_id=chunk.through_event_id, at=utcnow(), error=chunk.error
+        )
+    stored = [row for row in chunk.rows if row["event_row_id"] in inserted]
+    return CatchUp(understood=len(stored), error=chunk.error, stored=stored)
+
+
+async def understand_chunk(session: AsyncSession, session_id: int, model_dir: Path | None) -> tuple[CatchUp, bool]:
+    """Understand the session's next chunk of comments in the caller's transaction.
+
+    Returns the chunk's result and whether more comments may follow.
+    """
+    chunk = await _prepare_chunk(session, session_id, model_dir)
+    if chunk is None:
+        return CatchUp(), False
+    return await _store_chunk(session, session_id, chunk), chunk.full
 
 
 async def catch_up(database: Database, session_id: int, publish: Publish | None = None) -> CatchUp:
-    """Understand every comment of the session not understood yet; one transaction per chunk.
+    """Understand every comment of the session not understood yet.
 
-    After each committed chunk the stored insights (the newest ``PUBLISH_LIMIT``) go to the
-    session's insights channel; a failure to understand is published there too.
+    Per chunk: reading and analysing run in a read transaction; storing runs in a short write
+    transaction of its own, so the analysis never holds the write lock that ingestion needs
+    (SQLite has one writer). After each committed chunk the stored insights (the newest
+    ``PUBLISH_LIMIT``) go to the session's insights channel; a failure to understand too.
     """
     total = CatchUp()
     model_dir = database.settings.model_dir
-    more = True
-    while more:
-        async with database.transaction() as session:
-            tenant_id, chunk, more = await understand_chunk(session, session_id, model_dir)
-        total.understood += chunk.understood
-        total.chunks += chunk.chunks
+    while True:
+        async with database.transaction(write=False) as session:
+            chunk = await _prepare_chunk(session, session_id, model_dir)
+        if chunk is None:
+            return total
+        result = CatchUp()
+        if chunk.rows or chunk.record:
+            async with database.transaction() as session:
+                result = await _store_chunk(session, session_id, chunk)
+        total.understood += result.understood
         total.error = chunk.error
-        if publish is not None and tenant_id and (chunk.stored or chunk.error):
+        if publish is not None and (result.stored or chunk.error):
             message = {
-                "insights": [_feed_item(row) for row in chunk.stored[-PUBLISH_LIMIT:]],
+                "insights": [_feed_item(row) for row in result.stored[-PUBLISH_LIMIT:]],
                 "unavailable": chunk.error,
             }
-            await publish(insights_channel(tenant_id, session_id), orjson.dumps(message).decode())
-    return total
+            await publish(insights_channel(chunk.tenant_id, session_id), orjson.dumps(message).decode())
+        if not chunk.full:
+            return total
+
+
+async def verify_session(database: Database, session_id: int, publish: Publish | None = None) -> int:
+    """The sweep's check behind the cursor: understand comments that a batch committed after a
+    later batch had already moved the cursor past them (PostgreSQL commits out of id order).
+
+    It checks up to the cursor the previous sweep saw (by now every transaction that took those
+    ids is over) and remembers today's cursor for the next sweep. Returns how many it understood.
+    """
+    async with database.transaction(write=False) as session:
+        repository = InsightRepository(session)
+        cursor = await repository.dangerously_cursor(session_id)
+        if cursor is None or cursor.last_error is not None:
+            return 0  # not started, or the models are missing: catch_up deals with it first
+        low, mark, through = cursor.verified_through_event_id, cursor.sweep_mark_event_id, cursor.through_event_id
+        tenant_id = cursor.tenant_id
+        if low == 0:
+            first = await repository.dangerously_first_event_id(session_id)
+            low = first - 1 if first is not None else 0
+        missing = await repository.dangerously_comments_without_insight(session_id, low, mark) if mark > low else []
+        rows, error = await _analysed_rows(repository, tenant_id, session_id, missing, database.settings.model_dir)
+    if error is not None:
+        return 0
+    async with database.transaction() as session:
+        repository = InsightRepository(session)
+        inserted = await repository.insert_new(rows) if rows else set()
+        await repository.verify(session_id, verified_through=max(low, mark), mark=through)
+    stored = [row for row in rows if row["event_row_id"] in inserted]
+    if publish is not None and stored:
+        message = {"insights": [_feed_item(row) for row in stored[-PUBLISH_LIMIT:]], "unavailable": None}
+        await publish(insights_channel(tenant_id, session_id), orjson.dumps(message).decode())
+    return len(stored)
 
 
 async def sessions_to_sweep(database: Database) -> list[int]:
@@ -282,14 +366,7 @@ async def recent_feed_items(
     subject.check(Permission.READ)
     insights = await InsightRepository(session).recent(subject, session_id, limit)
     return [
-        {
-            "id": i.event_row_id,
-            "intent": i.intent,
-            "aspects": list(i.aspects),
-            "sentiment": i.sentiment,
-            "product_id": i.product_id,
-            "product_link": i.product_link,
-        }
+        _feed_item({"event_row_id": i.event_row_id, **{name: getattr(i, name) for name in FEED_FIELDS}})
         for i in insights
     ]
 

@@ -368,7 +368,8 @@ async def do_record_explanations(
     """Turn explain start/end events (time, is_start, SKU code, link number) into segments.
 
     A start closes whatever explanation is still open (one product at a time); an end closes the
-    open segment. Marks naming no known product are ignored: the raw events keep them.
+    open segment. Marks naming no known product, and marks arriving late for a moment already
+    covered by a finished segment, are ignored: the raw events keep them.
     """
     subject.check(Permission.INGEST_EVENTS)
     live_session = await LiveSessionRepository(session).get(subject, session_id, refresh=True)
@@ -378,7 +379,10 @@ async def do_record_explanations(
     codes = [code for _, _, code, _ in marks if code]
     by_sku = await catalog_service.product_ids_by_sku(session, subject, codes) if codes else {}
     open_segment = next((s for s in live_session.segments if s.ended_at is None), None)
+    closed = [(s.started_at, s.ended_at) for s in live_session.segments if s.ended_at is not None]
     for moment, is_start, sku_code, link_number in sorted(marks, key=lambda mark: mark[0]):
+        if any(start <= moment < end for start, end in closed):
+            continue  # late marks inside a finished explanation (or a manual segment) would overlap it
         product_id = by_sku.get(sku_code or "") or by_link.get(link_number or 0)
         closes = open_segment is not None and (is_start or open_segment.product_id == product_id)
         if open_segment is not None and closes and moment > open_segment.started_at:

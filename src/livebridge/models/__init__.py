@@ -19,6 +19,7 @@ from livebridge.models.demand import (
 )
 from livebridge.models.events import LiveEventRow
 from livebridge.models.insight import CommentInsight, InsightCursor
+from livebridge.models.integrity import FlagKind, IntegrityAlert, IntegrityAssessment, IntegrityFlag, IntegritySettings
 from livebridge.models.live import (
     ExplanationSegment,
     Host,
@@ -91,11 +92,16 @@ __all__ = [
     "DemandTopicEdit",
     "DemandTopicMember",
     "ExplanationSegment",
+    "FlagKind",
     "Host",
     "HostRole",
     "ImportKind",
     "ImportRun",
     "InsightCursor",
+    "IntegrityAlert",
+    "IntegrityAssessment",
+    "IntegrityFlag",
+    "IntegritySettings",
     "LineKind",
     "LiveEventRow",
     "LiveSession",

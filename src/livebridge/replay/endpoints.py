@@ -6,12 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from livebridge.replay import service
-from livebridge.replay.export import replay_workbook
+from livebridge.replay.export import replay_download
 from livebridge.replay.schemas import ReplayReport
 from livebridge.web.deps import ApiSubject, AppSettings, DbSession
 
 router = APIRouter(tags=["replay reports"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/sessions/{session_id}/replay", response_model=ReplayReport)
@@ -26,9 +25,4 @@ async def read_replay(session_id: int, session: DbSession, subject: ApiSubject) 
 @router.get("/sessions/{session_id}/replay.xlsx", response_class=Response)
 async def export_replay(session_id: int, session: DbSession, subject: ApiSubject, settings: AppSettings) -> Response:
     """The replay report as an Excel workbook."""
-    report = await service.replay_report(session, subject, session_id)
-    return Response(
-        replay_workbook(report, settings.display_timezone),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="replay-{session_id}.xlsx"'},
-    )
+    return replay_download(await service.replay_report(session, subject, session_id), settings.display_timezone)

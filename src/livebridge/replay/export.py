@@ -6,6 +6,7 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -202,3 +203,15 @@ def replay_workbook(report: ReplayReport, zone: str) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def replay_download(report: ReplayReport, zone: str) -> Response:
+    """The workbook as a download named after the session."""
+    return Response(
+        replay_workbook(report, zone),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="replay-{report.session_id}.xlsx"'},
+    )

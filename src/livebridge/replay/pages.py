@@ -7,8 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from livebridge.replay import service
 from livebridge.replay.analysis import ASPECT_NAMES
-from livebridge.replay.endpoints import XLSX
-from livebridge.replay.export import replay_workbook
+from livebridge.replay.export import replay_download
 from livebridge.web.deps import AppSettings, ConsoleUser, DbSession
 from livebridge.web.templating import render
 
@@ -36,12 +35,8 @@ async def replay_page(request: Request, session_id: int, session: DbSession, ide
 
 
 @router.get("/sessions/{session_id}/replay.xlsx")
-async def replay_download(
+async def download_replay(
     session_id: int, session: DbSession, identity: ConsoleUser, settings: AppSettings
 ) -> Response:
     report = await service.replay_report(session, identity.subject, session_id)
-    return Response(
-        replay_workbook(report, settings.display_timezone),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="replay-{session_id}.xlsx"'},
-    )
+    return replay_download(report, settings.display_timezone)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from livebridge.stats.schemas import MinuteFigures, SessionTotals
+from livebridge.stats.schemas import MinuteFigures, ProductFigures, SessionTotals
 
 
 class SegmentImpact(BaseModel):
@@ -49,19 +49,8 @@ class FunnelComparison(BaseModel):
     shop_sessions: int
 
 
-class ProductReplay(BaseModel):
-    product_id: int | None
-    product_name: str | None
-    references: list[str]
+class ProductReplay(ProductFigures):
     explained_seconds: int
-    clicks: int
-    cart_adds: int
-    orders: int
-    paid_orders: int
-    paid_units: int
-    paid_fen: int
-    refunds: int
-    refund_fen: int
     conversion: float | None  # paid orders per click
 
 

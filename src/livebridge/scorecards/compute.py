@@ -73,33 +73,29 @@ class Audience:
     average: float
 
 
-def session_audiences(rows: Iterable[Sequence[Any]]) -> dict[int, Audience]:
-    """Per session from its rollup seconds ``(session, second, enters, leaves, comments, online)``.
+def session_audiences(
+    totals: Mapping[int, tuple[int, int, int]], minutes: Iterable[Sequence[Any]]
+) -> dict[int, Audience]:
+    """Per session from its rollups: ``totals`` (enters, comments, online samples) and per-minute rows
+    ``(session, minute, largest online sample, largest enters − leaves so far)``.
 
     Online viewers per minute are the largest platform sample of the minute; a session without
-    samples uses enters minus leaves. Peak and average are over those minutes, as on the live
-    dashboard, so the two always agree.
+    samples uses enters minus leaves (never below 0). Peak and average are over those minutes, as on
+    the live dashboard, so the two always agree.
     """
     audiences: dict[int, Audience] = {}
-    for session_id, group in groupby(rows, key=lambda row: int(row[0])):
-        seconds = list(group)
-        minute = np.array([micros(row[1]) // 60_000_000 for row in seconds], dtype=np.int64)
-        enters = np.array([row[2] for row in seconds], dtype=np.int64)
-        leaves = np.array([row[3] for row in seconds], dtype=np.int64)
-        comments = int(sum(row[4] for row in seconds))
-        online = np.array([-1 if row[5] is None else row[5] for row in seconds], dtype=np.int64)
-        sampled = online >= 0
-        if sampled.any():
-            minute, values = minute[sampled], online[sampled]
+    for session_id, group in groupby(minutes, key=lambda row: int(row[0])):
+        rows = list(group)
+        enters, comments, samples = totals.get(session_id, (0, 0, 0))
+        if samples:
+            values = np.array([row[2] for row in rows if row[2] is not None], dtype=np.int64)
         else:
-            values = np.maximum(np.cumsum(enters - leaves), 0)
-        starts = np.flatnonzero(np.r_[True, minute[1:] != minute[:-1]])
-        per_minute = np.maximum.reduceat(values, starts) if values.size else values
+            values = np.maximum(np.array([row[3] or 0 for row in rows], dtype=np.int64), 0)
         audiences[session_id] = Audience(
-            views=int(enters.sum()),
+            views=enters,
             comments=comments,
-            peak=int(per_minute.max()) if per_minute.size else 0,
-            average=round(float(per_minute.mean()), 1) if per_minute.size else 0.0,
+            peak=int(values.max()) if values.size else 0,
+            average=round(float(values.mean()), 1) if values.size else 0.0,
         )
     return audiences
 
@@ -376,6 +372,8 @@ def rank_scorecards(cards: Sequence[HostScorecard], weights: RankingWeights) -> 
     A metric no card has is left out (its weight unused) and listed; a card lacking a metric the
     others have gets 0 for it: no evidence, no credit.
     """
+    if not cards:
+        return [], []
     weight_of = weights.model_dump()
     excluded: list[str] = []
     scaled: dict[str, list[float | None]] = {}

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject, scoped
@@ -26,6 +26,10 @@ from livebridge.models import (
 class ScorecardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.bind.dialect.name if self.session.bind else "sqlite"
 
     async def hosted_sessions(
         self, subject: Subject, start: datetime, end: datetime, host_ids: Collection[int] | None = None
@@ -62,29 +66,68 @@ class ScorecardRepository:
             statement = statement.where(SessionHost.host_id.in_(list(host_ids)))
         return [tuple(row) for row in (await self.session.execute(statement)).all()]
 
-    async def session_seconds(self, subject: Subject, session_ids: Collection[int]) -> list[tuple[Any, ...]]:
-        """(session, second, enters, leaves, comments, online sample) in time order per session."""
+    def _minute(self) -> ColumnElement[Any]:
+        """Whole minutes since the epoch of a rollup second (the one engine-specific expression here)."""
+        if self._dialect == "postgresql":
+            return func.floor(func.extract("epoch", SessionSecond.second) / 60).cast(Integer)
+        # SQLite divides two integers as integers; SQLAlchemy's "/" would make it a true division.
+        return func.cast(func.strftime("%s", SessionSecond.second), Integer).op("/")(60)
+
+    async def session_totals(self, subject: Subject, session_ids: Collection[int]) -> dict[int, tuple[int, int, int]]:
+        """Per session: (enters, comments, online samples) from the rollup seconds."""
         statement = (
             scoped(
                 select(
                     SessionSecond.session_id,
-                    SessionSecond.second,
-                    SessionSecond.enters,
-                    SessionSecond.leaves,
-                    SessionSecond.comments,
-                    SessionSecond.online_max,
+                    func.sum(SessionSecond.enters),
+                    func.sum(SessionSecond.comments),
+                    func.count(SessionSecond.online_max),
                 ),
                 SessionSecond,
                 subject,
             )
             .where(SessionSecond.session_id.in_(list(session_ids)))
-            .order_by(SessionSecond.session_id, SessionSecond.second)
+            .group_by(SessionSecond.session_id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return {int(s): (int(e or 0), int(c or 0), int(n or 0)) for s, e, c, n in rows}
+
+    async def online_minutes(self, subject: Subject, session_ids: Collection[int]) -> list[tuple[Any, ...]]:
+        """(session, minute, largest online sample, largest enters − leaves so far) per minute with a rollup row.
+
+        The running count is a window sum over the session's seconds, as the live dashboard keeps it.
+        """
+        present = func.sum(SessionSecond.enters - SessionSecond.leaves).over(
+            partition_by=SessionSecond.session_id, order_by=SessionSecond.second, rows=(None, 0)
+        )
+        running = (
+            scoped(
+                select(
+                    SessionSecond.session_id.label("session_id"),
+                    self._minute().label("minute"),
+                    SessionSecond.online_max.label("online"),
+                    present.label("present"),
+                ),
+                SessionSecond,
+                subject,
+            )
+            .where(SessionSecond.session_id.in_(list(session_ids)))
+            .subquery()
+        )
+        statement = (
+            select(running.c.session_id, running.c.minute, func.max(running.c.online), func.max(running.c.present))
+            .group_by(running.c.session_id, running.c.minute)
+            .order_by(running.c.session_id, running.c.minute)
         )
         return [tuple(row) for row in (await self.session.execute(statement)).all()]
 
+    def _orders(self, kind: str) -> list[ColumnElement[bool]]:
+        """Conditions on order events that let the engine use the partial index ``ix_live_events_orders``."""
+        return [LiveEventRow.type == kind, LiveEventRow.order_id.is_not(None)]
+
     def _paid(self, subject: Subject, session_ids: Collection[int]) -> Any:
         return scoped(select(LiveEventRow.order_id), LiveEventRow, subject).where(
-            LiveEventRow.type == "order_paid", LiveEventRow.session_id.in_(list(session_ids))
+            *self._orders("order_paid"), LiveEventRow.session_id.in_(list(session_ids))
         )
 
     async def paid_orders(self, subject: Subject, session_ids: Collection[int]) -> list[tuple[Any, ...]]:
@@ -101,7 +144,7 @@ class ScorecardRepository:
                 LiveEventRow,
                 subject,
             )
-            .where(LiveEventRow.type == "order_paid", LiveEventRow.session_id.in_(list(session_ids)))
+            .where(*self._orders("order_paid"), LiveEventRow.session_id.in_(list(session_ids)))
             .order_by(LiveEventRow.occurred_at, LiveEventRow.id)
         )
         return [tuple(row) for row in (await self.session.execute(statement)).all()]
@@ -110,10 +153,7 @@ class ScorecardRepository:
         """Refunded fen per order paid in the sessions, wherever and whenever the refund arrived."""
         statement = (
             scoped(select(LiveEventRow.order_id, func.sum(LiveEventRow.amount_fen)), LiveEventRow, subject)
-            .where(
-                LiveEventRow.type == "order_refunded",
-                LiveEventRow.order_id.in_(self._paid(subject, session_ids)),
-            )
+            .where(*self._orders("order_refunded"), LiveEventRow.order_id.in_(self._paid(subject, session_ids)))
             .group_by(LiveEventRow.order_id)
         )
         return {str(order): int(total or 0) for order, total in (await self.session.execute(statement)).all()}
@@ -147,7 +187,7 @@ class ScorecardRepository:
         buyers = (
             scoped(select(LiveEventRow.viewer_key), LiveEventRow, subject)
             .where(
-                LiveEventRow.type == "order_paid",
+                *self._orders("order_paid"),
                 LiveEventRow.session_id.in_(list(session_ids)),
                 LiveEventRow.viewer_key.is_not(None),
             )
@@ -156,7 +196,7 @@ class ScorecardRepository:
         statement = scoped(
             select(LiveEventRow.viewer_key, LiveEventRow.session_id, LiveEventRow.occurred_at), LiveEventRow, subject
         ).where(
-            LiveEventRow.type == "order_paid",
+            *self._orders("order_paid"),
             LiveEventRow.viewer_key.in_(buyers),
             LiveEventRow.occurred_at > after,
             LiveEventRow.occurred_at <= until,

@@ -95,7 +95,9 @@ async def host_scorecards(
     )
     inputs = ScorecardInputs(
         hosted=hosted,
-        audiences=session_audiences(await repository.session_seconds(subject, session_ids)),
+        audiences=session_audiences(
+            await repository.session_totals(subject, session_ids), await repository.online_minutes(subject, session_ids)
+        ),
         orders=orders,
         purchases=purchases,
         viewers=await repository.distinct_viewers(subject, session_ids, by_organization=by_organization),

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
@@ -26,11 +26,36 @@ MIN_PUSH_INTERVAL: Final = 0.25  # seconds: coalesce bursts of batches into one 
 FEED_SIZE: Final = 50
 
 
-async def _snapshot(database: Database, subject: Subject, session_id: int, after_comment: int) -> dict[str, Any]:
+class SharedFigures:
+    """Dashboards of one session open in this process share each recomputation of its figures.
+
+    Every open dashboard wakes on the same notification; the first to ask computes, the others
+    await the same result, provided it started after they were notified (an older computation may
+    miss the batch they were told about). The comment feed stays per dashboard.
+    """
+
+    def __init__(self, compute: Callable[[Database, Subject, int], Awaitable[dict[str, Any]]]) -> None:
+        self._compute = compute
+        self._running: dict[tuple[int, int], tuple[float, asyncio.Future[dict[str, Any]]]] = {}
+
+    async def get(self, database: Database, subject: Subject, session_id: int, *, since: float) -> dict[str, Any]:
+        key = (subject.require_tenant(), session_id)
+        started, running = self._running.get(key, (0.0, None))
+        if running is None or started < since:
+            started, running = time.monotonic(), asyncio.ensure_future(self._compute(database, subject, session_id))
+            self._running[key] = (started, running)
+            running.add_done_callback(lambda done: self._forget(key, done))
+        return await asyncio.shield(running)
+
+    def _forget(self, key: tuple[int, int], done: asyncio.Future[dict[str, Any]]) -> None:
+        if self._running.get(key, (0.0, None))[1] is done:
+            del self._running[key]
+
+
+async def _figures(database: Database, subject: Subject, session_id: int) -> dict[str, Any]:
     async with database.transaction(write=False) as session:
         live_session = await live_service.access_session(session, subject, session_id)
         figures = await service.session_stats(session, subject, session_id)
-        comments = await service.recent_comments(session, subject, session_id, after_id=after_comment, limit=FEED_SIZE)
     return {
         "stats": figures.model_dump(mode="json"),
         "segments": [
@@ -41,9 +66,19 @@ async def _snapshot(database: Database, subject: Subject, session_id: int, after
             }
             for seg in live_session.segments
         ],
-        "comments": [c.model_dump(mode="json") for c in comments],
-        "sent_at": time.time(),
     }
+
+
+SHARED_FIGURES = SharedFigures(_figures)
+
+
+async def _snapshot(
+    database: Database, subject: Subject, session_id: int, after_comment: int, since: float
+) -> dict[str, Any]:
+    figures = await SHARED_FIGURES.get(database, subject, session_id, since=since)
+    async with database.transaction(write=False) as session:
+        comments = await service.recent_comments(session, subject, session_id, after_id=after_comment, limit=FEED_SIZE)
+    return {**figures, "comments": [c.model_dump(mode="json") for c in comments], "sent_at": time.time()}
 
 
 @router.get("/sessions/{session_id}/live", response_class=HTMLResponse)
@@ -66,13 +101,15 @@ async def dashboard_stream(
         notifications = broadcaster.subscribe(channel)
         pending = asyncio.ensure_future(anext(notifications))
         last_comment = 0
+        notified = time.monotonic()
         try:
             while True:
-                snapshot = await _snapshot(database, subject, session_id, last_comment)
+                snapshot = await _snapshot(database, subject, session_id, last_comment, notified)
                 if snapshot["comments"]:
                     last_comment = snapshot["comments"][-1]["id"]
                 yield {"event": "stats", "data": json.dumps(snapshot, ensure_ascii=False)}
                 await pending  # wait for new events, then let a burst of batches settle
+                notified = time.monotonic()
                 await asyncio.sleep(MIN_PUSH_INTERVAL)
                 pending = asyncio.ensure_future(anext(notifications))
         finally:

@@ -43,6 +43,15 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+
+
+def get_database(request: Request) -> Database:
+    """For the rare request that needs a second transaction (a GET that must write)."""
+    database: Database = request.app.state.db
+    return database
+
+
+AppDatabase = Annotated[Database, Depends(get_database)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 

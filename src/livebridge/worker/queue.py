@@ -5,10 +5,10 @@ The storage is chosen when a process configures the queue (``configure_queue``):
 enqueueing fails loudly instead of losing the task.
 
 Huey's own periodic tasks are checked once a minute. ``every(seconds=10)`` gives shorter periods:
-a once-a-minute fan-out task schedules the runs of the coming minute at their exact times (the
-scheduler enqueues scheduled tasks within a second of their time). The fan-out claims its minute
-with ``put_if_empty``, so several schedulers (several ``livebridge worker`` or API processes)
-still run each tick once.
+a once-a-minute fan-out task schedules the runs of the rest of this minute and of the next one at
+their exact times (the scheduler enqueues scheduled tasks within a second of their time). The
+fan-out claims each minute with ``put_if_empty``, so several schedulers (several ``livebridge
+worker`` or API processes) still run each tick once.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = [
     "every",
     "huey",
     "queue_backend",
-    "schedule_minute",
+    "schedule_ticks",
     "task",
 ]
 
@@ -105,20 +105,25 @@ def _tick_times(minute: datetime, seconds: int) -> list[datetime]:
     return [minute] if minute_of_day % (seconds // 60) == 0 else []
 
 
-def schedule_minute(task_name: str, run: QueuedTask[[]], seconds: int, now: datetime) -> int:
-    """Schedule the runs of ``run`` in the minute of ``now`` that are still ahead; return how many.
+def schedule_ticks(task_name: str, run: QueuedTask[[]], seconds: int, now: datetime) -> int:
+    """Schedule the runs of ``run`` still ahead in the minute of ``now`` and all of the next minute.
 
-    Only the first caller for a minute schedules anything (the minute is claimed in the queue's
-    key-value store; the claim of two minutes ago is dropped so claims do not pile up).
+    The fan-out runs once a minute but at any second of it (the scheduler's clock starts with the
+    consumer), so it schedules one minute ahead: every minute is covered by the check before it.
+    Each minute is claimed in the queue's key-value store and only its first claimant schedules
+    it; the claim of two minutes ago is dropped so claims do not pile up. Returns the runs scheduled.
     """
-    minute = now.replace(second=0, microsecond=0)
-    if not huey.put_if_empty(f"every:{task_name}:{minute:%Y%m%d%H%M}", b"1"):
-        return 0
-    huey.delete(f"every:{task_name}:{minute - timedelta(minutes=2):%Y%m%d%H%M}")
-    ticks = [eta for eta in _tick_times(minute, seconds) if eta >= now - timedelta(seconds=1)]
-    for eta in ticks:
-        run.schedule(eta=eta)
-    return len(ticks)
+    current = now.replace(second=0, microsecond=0)
+    scheduled = 0
+    for minute in (current, current + timedelta(minutes=1)):
+        if not huey.put_if_empty(f"every:{task_name}:{minute:%Y%m%d%H%M}", b"1"):
+            continue
+        huey.delete(f"every:{task_name}:{minute - timedelta(minutes=2):%Y%m%d%H%M}")
+        for eta in _tick_times(minute, seconds):
+            if eta >= now - timedelta(seconds=1):
+                run.schedule(eta=eta)
+                scheduled += 1
+    return scheduled
 
 
 def every(seconds: int, *, name: str | None = None) -> Callable[[Callable[[], None]], QueuedTask[[]]]:
@@ -136,7 +141,7 @@ def every(seconds: int, *, name: str | None = None) -> Callable[[Callable[[], No
         run = task(name=task_name)(function)
 
         def fan_out() -> None:
-            schedule_minute(task_name, run, seconds, datetime.now(UTC))
+            schedule_ticks(task_name, run, seconds, datetime.now(UTC))
 
         huey.periodic_task(crontab(), name=f"{task_name}.fan_out")(fan_out)
         return run

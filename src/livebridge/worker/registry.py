@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Final
 
-TASK_MODULES: Final = ("livebridge.insight.tasks", "livebridge.service_desk.tasks")
+TASK_MODULES: Final = ("livebridge.insight.tasks", "livebridge.integrity.tasks", "livebridge.service_desk.tasks")
 
 
 def load_task_modules() -> None:

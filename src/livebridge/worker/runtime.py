@@ -23,7 +23,7 @@ from livebridge.db import Database
 from livebridge.realtime.broadcaster import Broadcaster, create_broadcaster
 from livebridge.worker.queue import huey
 
-__all__ = ["TaskContext", "configure_runtime", "run_task"]
+__all__ = ["TaskContext", "close_thread_state", "configure_runtime", "run_task"]
 
 T = TypeVar("T")
 
