@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from livebridge.audit import service as audit_service
 from livebridge.db import Database
 from livebridge.exceptions import Conflict
 from livebridge.models import LineKind, Role, StatementStatus
@@ -138,6 +139,11 @@ async def test_approval_locks_and_later_changes_land_in_the_next_period(
     async with database.transaction() as session:
         approved = await service.do_approve(session, tenant.subject, september.id)
     assert approved.status == StatementStatus.APPROVED
+    async with database.transaction(write=False) as session:
+        chain = await audit_service.verify_chain(session, tenant.tenant_id)
+    assert chain.ok
+    assert chain.counts_by_kind.get("settlement_approved") == 1
+    assert chain.counts_by_kind.get("agreement_version") == 1
     assert approved.net_fen == 900
     # After approval: B1 is refunded, B2's amount is corrected, and a September order arrives late.
     await _import(

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.audit import service as audit_service
 from livebridge.authz import Permission, Subject
 from livebridge.dealers.regions import region_chain, region_level, region_name
 from livebridge.dealers.repository import AgreementRepository, DealerRepository, TerritoryRepository
@@ -299,7 +300,7 @@ async def do_add_agreement_version(
         raise InvalidInput(
             "deadlines are missing for " + ", ".join(sorted(missing)), code="deadlines_missing", field="deadlines"
         )
-    return await repository.add(
+    agreement = await repository.add(
         Agreement(
             tenant_id=subject.require_tenant(),
             organization_id=dealer.id,
@@ -316,6 +317,26 @@ async def do_add_agreement_version(
             is_simulated=is_simulated,
         )
     )
+    # The terms go into the tenant's tamper-evident chain in the same transaction (docs/audit.md).
+    await audit_service.append_audit(
+        session,
+        agreement.tenant_id,
+        "agreement_version",
+        f"agreement:{dealer.id}:v{agreement.version}",
+        {
+            "dealer_id": dealer.id,
+            "version": agreement.version,
+            "effective_from": agreement.effective_from.isoformat(),
+            "service_scope": agreement.service_scope,
+            "deadlines": agreement.deadlines,
+            "commission_bps": agreement.commission_bps,
+            "ticket_fee_fen": agreement.ticket_fee_fen,
+            "penalty_fen": agreement.penalty_fen,
+            "clawback_on_refund": agreement.clawback_on_refund,
+        },
+        is_simulated=is_simulated,
+    )
+    return agreement
 
 
 async def list_agreement_versions(session: AsyncSession, subject: Subject, organization_id: int) -> list[AgreementRead]:

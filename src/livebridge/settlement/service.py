@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.audit import service as audit_service
 from livebridge.authz import Permission, Subject
 from livebridge.dealers import service as dealers_service
 from livebridge.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -391,6 +392,22 @@ async def do_approve(session: AsyncSession, subject: Subject, statement_id: int)
     statement.approved_at = utcnow()
     statement.approved_by_user_id = subject.user_id
     await session.flush()
+    lines = await StatementRepository(session).lines(subject, statement.id)
+    # The approved statement goes into the tenant's tamper-evident chain with its lines (docs/audit.md).
+    await audit_service.append_audit(
+        session,
+        statement.tenant_id,
+        "settlement_approved",
+        f"statement:{statement.id}",
+        {
+            "dealer_id": statement.dealer_id,
+            "period": [statement.period_start.isoformat(), statement.period_end.isoformat()],
+            "net_fen": statement.net_fen,
+            "fingerprint": statement.fingerprint,
+            "lines": [[line.kind.value, line.ref_type.value, line.ref_id, line.amount_fen] for line in lines],
+        },
+        is_simulated=statement.is_simulated,
+    )
     return statement
 
 
