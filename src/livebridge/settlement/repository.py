@@ -62,7 +62,7 @@ class SourceRepository:
         connection = await self.session.connection()
         paid_at = func.coalesce(Order.paid_at, Order.created_at_platform)
         if connection.dialect.name == "postgresql":
-            paid_epoch = cast(func.extract("epoch", paid_at), BigInteger)
+            paid_epoch = cast(func.floor(func.extract("epoch", paid_at)), BigInteger)  # whole seconds, as on SQLite
         else:
             paid_epoch = cast(func.strftime("%s", paid_at), BigInteger)
         statement = scoped(select(Order.id, Order.order_no, Order.paid_fen, paid_epoch), Order, subject).where(
