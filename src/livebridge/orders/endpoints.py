@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from livebridge.kit.pagination import Page, PageParams
 from livebridge.models import RoutingState
-from livebridge.orders import service
-from livebridge.orders.schemas import AddressFix, AfterSaleRead, ImportReport, OrderRead
+from livebridge.orders import painpoints, service
+from livebridge.orders.schemas import AddressFix, AfterSaleRead, ImportReport, OrderRead, PainPointReportRead
 from livebridge.orders.upload import read_upload
-from livebridge.web.deps import ApiSubject, DbSession
+from livebridge.web.deps import ApiSubject, AppSettings, DbSession
 
 router = APIRouter(tags=["orders"])
 Paging = Annotated[PageParams, Depends()]
@@ -62,3 +63,18 @@ async def list_after_sales(session: DbSession, subject: ApiSubject, paging: Pagi
 @router.get("/after-sales/{after_sale_id}", response_model=AfterSaleRead)
 async def read_after_sale(after_sale_id: int, session: DbSession, subject: ApiSubject) -> AfterSaleRead:
     return AfterSaleRead.model_validate(await service.access_after_sale(session, subject, after_sale_id))
+
+
+@router.get("/pain-points", response_model=PainPointReportRead)
+async def read_pain_points(
+    session: DbSession,
+    subject: ApiSubject,
+    settings: AppSettings,
+    start_date: Annotated[date | None, Query()] = None,
+    end_date: Annotated[date | None, Query(description="exclusive")] = None,
+) -> PainPointReportRead:
+    """Ranked pain points of the period (after-sale reasons), spikes against the previous period, return rates."""
+    start, end = painpoints.period_from_dates(start_date, end_date)
+    model_dir = str(settings.model_dir or settings.var_dir / "models")
+    report = await painpoints.pain_points(session, subject, start, end, model_dir=model_dir)
+    return PainPointReportRead.model_validate(report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -11,10 +12,10 @@ from livebridge.authz import Permission
 from livebridge.exceptions import AppError
 from livebridge.kit.pagination import PageParams
 from livebridge.models import RoutingState
-from livebridge.orders import service
+from livebridge.orders import painpoints, service
 from livebridge.orders.schemas import AddressFix
 from livebridge.orders.upload import read_upload
-from livebridge.web.deps import ConsoleUser, DbSession
+from livebridge.web.deps import AppSettings, ConsoleUser, DbSession
 from livebridge.web.forms import app_error_field, parse_form, read_form
 from livebridge.web.templating import gettext_for, render
 
@@ -95,3 +96,18 @@ async def fix_address(request: Request, order_id: int, session: DbSession, ident
     return await _orders_page(
         request, session, identity, routing_state=RoutingState.NEEDS_ROUTING, errors=errors, status_code=422
     )
+
+
+@router.get("/pain-points", response_class=HTMLResponse)
+async def pain_points_page(
+    request: Request,
+    session: DbSession,
+    identity: ConsoleUser,
+    settings: AppSettings,
+    start_date: Annotated[date | None, Query()] = None,
+    end_date: Annotated[date | None, Query()] = None,
+) -> Response:
+    start, end = painpoints.period_from_dates(start_date, end_date)
+    model_dir = str(settings.model_dir or settings.var_dir / "models")
+    report = await painpoints.pain_points(session, identity.subject, start, end, model_dir=model_dir)
+    return render(request, "orders/painpoints.html", {"active": "aftersales", "report": report})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import Select, func, select
 
 from livebridge.authz import Subject, organization_restriction, scoped
@@ -90,3 +93,41 @@ class ImportRunRepository(Repository[ImportRun]):
         self.session.add(run)
         await self.session.flush()
         return run
+
+
+class PainPointRepository:
+    """After-sale requests with their orders, and order counts, for the pain-point collector."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def requests(self, subject: Subject, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
+        """(type, reason, description, product id, session id, host id) of requests applied in [start, end)."""
+        statement = (
+            scoped(
+                select(
+                    AfterSaleRequest.type,
+                    AfterSaleRequest.reason_text,
+                    AfterSaleRequest.description,
+                    Order.product_id,
+                    Order.session_id,
+                    Order.host_id,
+                ),
+                AfterSaleRequest,
+                subject,
+            )
+            .outerjoin(Order, Order.id == AfterSaleRequest.order_id)
+            .where(AfterSaleRequest.applied_at >= start, AfterSaleRequest.applied_at < end)
+            .order_by(AfterSaleRequest.applied_at, AfterSaleRequest.id)
+        )
+        return [tuple(row) for row in (await self.session.execute(statement)).all()]
+
+    async def order_counts(self, subject: Subject, start: datetime, end: datetime, column: Any) -> dict[int, int]:
+        """Orders paid (or created) in [start, end) per product, session or host."""
+        moment = func.coalesce(Order.paid_at, Order.created_at_platform)
+        statement = (
+            scoped(select(column, func.count(Order.id)), Order, subject)
+            .where(moment >= start, moment < end, column.is_not(None))
+            .group_by(column)
+        )
+        return {int(key): int(count) for key, count in (await self.session.execute(statement)).all()}

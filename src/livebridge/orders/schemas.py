@@ -116,3 +116,43 @@ class AddressFix(BaseModel):
     """A person resolves an order of the needs-routing queue by giving its district code."""
 
     district_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+
+
+class PainPointRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    reason: str
+    count: int
+    previous_count: int
+    is_spike: bool
+    top_product_id: int | None
+    top_product: str | None
+    top_product_share: float
+    sessions: int
+    top_host_id: int | None
+    top_host: str | None
+    top_host_sessions: int
+    aspect: str | None
+    examples: list[str]
+
+
+class RateRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key_id: int
+    name: str
+    orders: int
+    returns: int
+    rate: float
+
+
+class PainPointReportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    start: datetime
+    end: datetime
+    aspects_from_models: bool
+    points: list[PainPointRead]
+    products: list[RateRead]
+    sessions: list[RateRead]
+    hosts: list[RateRead]
