@@ -91,7 +91,7 @@ async def console_login(client: httpx.AsyncClient, email: str, password: str = P
     response = await client.post("/login", data={
         "email": email, "password": password, "csrf_token": client.cookies.get("lb_csrf", ""), "next": "/"})
     assert response.status_code == 303, response.text
-    page = await client.get("/")
+    page = await client.get("/", follow_redirects=True)  # dealer staff land in their portal
     marker = 'data-csrf="'
     start = page.text.index(marker) + len(marker)
     return page.text[start:page.text.index('"', start)]

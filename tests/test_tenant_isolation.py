@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,9 +13,11 @@ from sqlalchemy import select
 from livebridge.db import Database
 from livebridge.demand import proposals
 from livebridge.demand.schemas import ProposalCreate
-from livebridge.models import ApiKey, Membership
+from livebridge.models import ApiKey, Membership, ServiceTicket, Territory
+from livebridge.settlement import service as settlement_service
 from tests.demand.factories import make_topics
 from tests.factories import TenantFixture, console_login
+from tests.network import agreement, open_ticket, set_up_dealer
 
 NOW = datetime.now(UTC)
 
@@ -32,6 +34,16 @@ BODIES: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/sessions/{session_id}/shelf"): {"product_id": 0},
     ("POST", "/api/v1/sessions/{session_id}/segments"): {
         "product_id": 0, "started_at": NOW.isoformat(), "ended_at": (NOW + timedelta(minutes=5)).isoformat()},
+    ("PUT", "/api/v1/dealers/{organization_id}"): {"dealer_code": "ISO-1"},
+    ("POST", "/api/v1/dealers/{organization_id}/territories"): {"region_code": "330106", "capability": "repair"},
+    ("POST", "/api/v1/dealers/{organization_id}/agreements"): agreement().model_dump(mode="json"),
+    ("POST", "/api/v1/territories/{territory_id}/release"): {},
+    ("POST", "/api/v1/orders/{order_id}/address"): {"district_code": "330106"},
+    ("POST", "/api/v1/tickets/{ticket_id}/schedule"): {
+        "start": (NOW + timedelta(hours=1)).isoformat(), "end": (NOW + timedelta(hours=2)).isoformat()},
+    ("POST", "/api/v1/tickets/{ticket_id}/resolve"): {"notes": "x"},
+    **{("POST", f"/api/v1/tickets/{{ticket_id}}/{move}"): {}
+       for move in ("accept", "start", "close", "cancel", "escalate", "reassign")},
     ("POST", "/api/v1/demand/topics/{topic_id}/split"): {"event_row_ids": [1]},
     ("POST", "/api/v1/demand/topics/{topic_id}/answered"): {"session_id": 1},
     ("PATCH", "/api/v1/demand/proposals/{proposal_id}"): {"notes": "x"},
@@ -40,6 +52,12 @@ BODIES: dict[tuple[str, str], object] = {
 
 
 async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
+    await set_up_dealer(database, victim, organization_id=victim.dealer_id, code="ISO-V", regions=["330106"])
+    ticket_id = await open_ticket(
+        database, victim.subject, "ISO-1", f"AF5-{victim.slug}", "浙江省杭州市西湖区文三路1号", now=NOW)
+    async with database.transaction() as session:
+        settled = await settlement_service.do_settle_period(
+            session, victim.subject, date(2026, 10, 1), date(2026, 11, 1), dealer_ids=[victim.dealer_id])
     topics = await make_topics(database, victim.tenant_id, victim.session_id, victim.product_id)
     async with database.transaction() as session:
         proposal = await proposals.do_create_proposal(session, victim.subject, ProposalCreate(
@@ -49,10 +67,16 @@ async def _ids_of(database: Database, victim: TenantFixture) -> dict[str, int]:
             select(Membership.id).where(Membership.tenant_id == victim.tenant_id).limit(1))).scalar_one()
         api_key_id = (await session.execute(
             select(ApiKey.id).where(ApiKey.tenant_id == victim.tenant_id).limit(1))).scalar_one()
+        ticket = (await session.execute(select(ServiceTicket).where(ServiceTicket.id == ticket_id))).scalar_one()
+        assert ticket.order_id is not None
+        territory_id = (await session.execute(
+            select(Territory.id).where(Territory.tenant_id == victim.tenant_id).limit(1))).scalar_one()
     return {
         "organization_id": victim.dealer_id, "membership_id": membership_id, "api_key_id": api_key_id,
         "product_id": victim.product_id, "sku_id": victim.sku_id, "host_id": victim.host_id,
         "session_id": victim.session_id, "shelf_item_id": 1, "segment_id": 1,
+        "territory_id": territory_id, "ticket_id": ticket_id, "order_id": ticket.order_id,
+        "after_sale_id": ticket.after_sale_id, "statement_id": settled.statements[0].id,
         "topic_id": next(iter(topics.values())), "proposal_id": proposal.id,
     }
 

@@ -23,6 +23,8 @@ from livebridge.catalog import endpoints as catalog_endpoints
 from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
 from livebridge.db import Database
+from livebridge.dealers import endpoints as dealers_endpoints
+from livebridge.dealers import pages as dealers_pages
 from livebridge.demand import endpoints as demand_endpoints
 from livebridge.demand import pages as demand_pages
 from livebridge.exceptions import AppError, Conflict
@@ -35,12 +37,18 @@ from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
 from livebridge.notifications import pages as notifications_pages
+from livebridge.orders import endpoints as orders_endpoints
+from livebridge.orders import pages as orders_pages
 from livebridge.overview import pages as overview_pages
 from livebridge.realtime.broadcaster import create_broadcaster
 from livebridge.replay import endpoints as replay_endpoints
 from livebridge.replay import pages as replay_pages
 from livebridge.scorecards import endpoints as scorecard_endpoints
 from livebridge.scorecards import pages as scorecard_pages
+from livebridge.service_desk import endpoints as service_desk_endpoints
+from livebridge.service_desk import pages as service_desk_pages
+from livebridge.settlement import endpoints as settlement_endpoints
+from livebridge.settlement import pages as settlement_pages
 from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
@@ -161,6 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    for module in (dealers_endpoints, orders_endpoints, service_desk_endpoints, settlement_endpoints):
+        app.include_router(module.router, prefix=API_PREFIX)
     # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.
     for module in (
         overview_pages,
@@ -175,6 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         integrity_pages,
         live_pages,
     ):
+        app.include_router(module.router, include_in_schema=False)
+    for module in (dealers_pages, orders_pages, service_desk_pages, settlement_pages):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -30,6 +30,8 @@ from livebridge.integrity.cli import app as integrity_app
 from livebridge.models import ApiKeyRole, OrganizationKind, Role
 from livebridge.replay.cli import replay as replay_command
 from livebridge.scorecards.cli import app as scorecards_app
+from livebridge.service_desk import cli as service_desk_cli
+from livebridge.settlement.cli import app as settlement_app
 from livebridge.simulate.cli import app as simulate_app
 from livebridge.stats.cli import app as sessions_app
 from livebridge.tenancy import service as tenancy_service
@@ -49,6 +51,10 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulate_app, name="simulate", help="Simulated live sessions (marked as simulated).")
 app.add_typer(geo_app, name="geo", help="Chinese addresses → GB/T 2260 division codes.")
 app.add_typer(nlp_app, name="nlp", help="Comment understanding models: train, eval, analyze.")
+app.add_typer(service_desk_cli.tickets_app, name="tickets")
+app.add_typer(settlement_app, name="settlement")
+import_app.command("orders")(service_desk_cli.import_orders)
+import_app.command("aftersales")(service_desk_cli.import_after_sales)
 app.add_typer(integrity_app, name="integrity", help="Integrity: assess sessions, evaluate the detectors.")
 app.add_typer(insight_app, name="insight")
 app.add_typer(demand_app, name="demand", help="Demand topics (C2M): regroup comments, export reports.")

@@ -25,6 +25,9 @@ class Permission(enum.StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_API_KEYS = "manage_api_keys"
     INGEST_EVENTS = "ingest_events"
+    MANAGE_ORDERS = "manage_orders"
+    MANAGE_DEALERS = "manage_dealers"
+    SERVE_TICKETS = "serve_tickets"
     MANAGE_DEMAND = "manage_demand"  # rebuild, merge and split demand topics; write C2M proposals
     ANSWER_QUESTIONS = "answer_questions"  # mark viewers' questions answered during a session
 
@@ -37,14 +40,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CATALOG,
             Permission.MANAGE_LIVE,
             Permission.INGEST_EVENTS,
+            Permission.MANAGE_ORDERS,
+            Permission.MANAGE_DEALERS,
+            Permission.SERVE_TICKETS,
             Permission.MANAGE_DEMAND,
             Permission.ANSWER_QUESTIONS,
         }
     ),
     Role.HOST: frozenset({Permission.READ, Permission.ANSWER_QUESTIONS}),
     Role.ANALYST: frozenset({Permission.READ}),
-    # Dealer staff work in the dealer portal; the brand's catalog and live rooms are not theirs.
-    Role.DEALER_STAFF: frozenset(),
+    # Dealer staff work in the dealer portal on their own organization's tickets and orders
+    # (see ``organization_restriction``); the brand's catalog and live rooms are not theirs.
+    Role.DEALER_STAFF: frozenset({Permission.SERVE_TICKETS}),
 }
 
 API_KEY_PERMISSIONS: dict[ApiKeyRole, frozenset[Permission]] = {
@@ -91,6 +98,14 @@ def scoped(statement: SelectT, model: Any, subject: Subject) -> SelectT:
     """Restrict a SELECT on a tenant-owned model to the subject's tenant."""
     result: SelectT = statement.where(model.tenant_id == subject.require_tenant())
     return result
+
+
+def organization_restriction(subject: Subject) -> frozenset[int] | None:
+    """The organizations whose rows a subject is limited to, or None when it reads the whole tenant.
+
+    Dealer staff (no tenant-wide READ) see only what is assigned or attributed to their dealer.
+    """
+    return None if subject.can(Permission.READ) else subject.organization_ids
 
 
 def command_line_subject() -> Subject:

@@ -17,6 +17,7 @@ from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.catalog import service as catalog_service
 from livebridge.catalog.schemas import ProductCreate, SkuCreate
 from livebridge.demand.demo import load_demo_demand
+from livebridge.demo.aftersales import load_after_sales_demo
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, do_ingest
 from livebridge.insight.demo import understand_demo
@@ -265,6 +266,7 @@ async def load_demo(session: AsyncSession) -> bool:
         if days >= 0:
             continue
         await _simulate_past_session(session, owner, live_session.id, start, shelf, discounts, seed=index)
+    await load_after_sales_demo(session, owner, utcnow())
     await integrity_demo.load_demo(
         session, owner, host_id=hosts[0].id, organization_id=merchants[0].id, start=_evening(-2, hour=21)
     )

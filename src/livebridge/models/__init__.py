@@ -3,6 +3,7 @@
 from livebridge.models.audit import AuditChainHead, AuditCheckpoint, AuditEntry
 from livebridge.models.base import Base
 from livebridge.models.catalog import Product, ProductStatus, Sku
+from livebridge.models.dealers import Agreement, Capability, DealerCapability, DealerProfile, RegionLevel, Territory
 from livebridge.models.demand import (
     DemandTopic,
     DemandTopicEdit,
@@ -30,8 +31,31 @@ from livebridge.models.live import (
     ShelfItem,
 )
 from livebridge.models.notification import Notification
+from livebridge.models.orders import (
+    AfterSaleRequest,
+    AfterSaleStatus,
+    AfterSaleType,
+    DealerAttribution,
+    ImportKind,
+    ImportRun,
+    Order,
+    OrderStatus,
+    RoutingState,
+    TrafficSource,
+)
 from livebridge.models.rollups import SessionSecond, SessionSku
 from livebridge.models.scorecards import ScorecardWeights
+from livebridge.models.service_desk import (
+    CAPABILITY_FOR_KIND,
+    DeadlineBreach,
+    DeadlineKind,
+    RouteReason,
+    ServiceTicket,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+)
+from livebridge.models.settlement import LineKind, RefType, SettlementLine, SettlementStatement, StatementStatus
 from livebridge.models.tenancy import (
     ApiKey,
     ApiKeyRole,
@@ -45,6 +69,11 @@ from livebridge.models.tenancy import (
 )
 
 __all__ = [
+    "CAPABILITY_FOR_KIND",
+    "AfterSaleRequest",
+    "AfterSaleStatus",
+    "AfterSaleType",
+    "Agreement",
     "ApiKey",
     "ApiKeyRole",
     "AuditChainHead",
@@ -52,7 +81,13 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "Capability",
     "CommentInsight",
+    "DeadlineBreach",
+    "DeadlineKind",
+    "DealerAttribution",
+    "DealerCapability",
+    "DealerProfile",
     "DemandTopic",
     "DemandTopicEdit",
     "DemandTopicMember",
@@ -60,15 +95,20 @@ __all__ = [
     "FlagKind",
     "Host",
     "HostRole",
+    "ImportKind",
+    "ImportRun",
     "InsightCursor",
     "IntegrityAlert",
     "IntegrityAssessment",
     "IntegrityFlag",
     "IntegritySettings",
+    "LineKind",
     "LiveEventRow",
     "LiveSession",
     "Membership",
     "Notification",
+    "Order",
+    "OrderStatus",
     "Organization",
     "OrganizationKind",
     "Platform",
@@ -79,17 +119,30 @@ __all__ = [
     "ProposalStatus",
     "ProposalTopic",
     "ProposalTransition",
+    "RefType",
+    "RegionLevel",
     "Role",
+    "RouteReason",
+    "RoutingState",
     "ScorecardWeights",
+    "ServiceTicket",
     "SessionHost",
     "SessionSecond",
     "SessionSku",
     "SessionStatus",
+    "SettlementLine",
+    "SettlementStatement",
     "ShelfItem",
     "Sku",
+    "StatementStatus",
     "Tenant",
+    "Territory",
+    "TicketEvent",
+    "TicketKind",
+    "TicketStatus",
     "TopicEditKind",
     "TopicKind",
     "TopicStatus",
+    "TrafficSource",
     "User",
 ]

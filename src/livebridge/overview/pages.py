@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from livebridge.authz import Permission
 from livebridge.catalog import service as catalog_service
 from livebridge.kit.pagination import PageParams
 from livebridge.live import service as live_service
@@ -20,6 +21,8 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse)
 async def overview_page(request: Request, session: DbSession, identity: ConsoleUser) -> Response:
     subject = identity.subject
+    if not subject.can(Permission.READ) and subject.can(Permission.SERVE_TICKETS):
+        return RedirectResponse("/portal", status_code=303)  # dealer staff land in their portal
     _ = gettext_for(request)
     one = PageParams(page=1, page_size=1)
     products = await catalog_service.list_products(session, subject, one, status=ProductStatus.ACTIVE)

@@ -97,13 +97,25 @@ ERROR_MESSAGES: dict[str, str] = {
     "merge_across_products": N_("Topics of different products cannot be merged."),
     "split_takes_all": N_("Leave at least one comment in the topic."),
     "owner_not_member": N_("The owner must be a member of this tenant."),
+    "territory_taken": N_("This region is already served for this service by %(dealer_name)s."),
+    "invalid_ticket_transition": N_("The ticket cannot make this move in its current state."),
+    "address_unresolved": N_("The order's address still has no district; set it first."),
+    "visit_in_past": N_("The visit cannot start in the past."),
+    "period_open": N_("This period is not over yet: it can be settled once it has ended."),
+    "period_overlaps": N_("This period overlaps a statement of another period."),
+    "statement_locked": N_("This statement is approved and locked."),
+    "unknown_region": N_("This is not a GB/T 2260 province, city or district code."),
+    "capability_not_offered": N_("The dealer does not offer this service yet."),
 }
 
 
 def app_error_field(exc: AppError, _: Gettext) -> dict[str, str]:
     """An AppError shown next to its field (or at the top of the form), in the user's language."""
     message = ERROR_MESSAGES.get(exc.code)
-    return {exc.field or "__all__": _(message) if message else exc.message}
+    if message is None:
+        return {exc.field or "__all__": exc.message}
+    text = _(message)
+    return {exc.field or "__all__": text % exc.details if exc.details and "%(" in text else text}
 
 
 def localize_datetimes(form: dict[str, str], fields: tuple[str, ...], zone: str) -> dict[str, str]:

@@ -8,7 +8,12 @@ from __future__ import annotations
 import importlib
 from typing import Final
 
-TASK_MODULES: Final = ("livebridge.insight.tasks", "livebridge.integrity.tasks", "livebridge.demand.tasks")
+TASK_MODULES: Final = (
+    "livebridge.insight.tasks",
+    "livebridge.integrity.tasks",
+    "livebridge.demand.tasks",
+    "livebridge.service_desk.tasks",
+)
 
 
 def load_task_modules() -> None:

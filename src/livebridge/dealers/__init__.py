@@ -1,0 +1,1 @@
+"""Dealers: capabilities and capacity, territories (区域保护), versioned agreements; who is responsible where."""

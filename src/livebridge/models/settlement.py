@@ -1,0 +1,77 @@
+"""Dealer settlement statements (结算单): one per dealer and period, every line traceable to its source.
+
+A statement is a draft until approved; an approved statement is locked, and later changes to
+what it settled appear as adjustment lines in a later period's statement (``adjusts_statement_id``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from livebridge.models.base import Base, IdMixin, SimulatedMixin, TenantMixin, enum_column
+
+
+class StatementStatus(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+
+
+class LineKind(enum.StrEnum):
+    COMMISSION = "commission"  # + bps of a completed live order delivered into the territory
+    CLAWBACK = "clawback"  # − the commission of a settled order that was refunded
+    TICKET_FEE = "ticket_fee"  # + per closed service ticket
+    PENALTY = "penalty"  # − per missed deadline
+    ADJUSTMENT = "adjustment"  # ± a change to what an approved statement settled
+
+
+class RefType(enum.StrEnum):
+    ORDER = "order"
+    TICKET = "ticket"
+    BREACH = "breach"
+
+
+class SettlementStatement(IdMixin, SimulatedMixin, TenantMixin, Base):
+    __tablename__ = "settlement_statements"
+    __table_args__ = (UniqueConstraint("tenant_id", "dealer_id", "period_start"),)
+
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)  # first day, Asia/Shanghai
+    period_end: Mapped[date] = mapped_column(Date)  # the day after the last
+    status: Mapped[StatementStatus] = mapped_column(enum_column(StatementStatus))
+    commission_fen: Mapped[int] = mapped_column(BigInteger)
+    clawback_fen: Mapped[int] = mapped_column(BigInteger)
+    ticket_fee_fen: Mapped[int] = mapped_column(BigInteger)
+    penalty_fen: Mapped[int] = mapped_column(BigInteger)
+    adjustment_fen: Mapped[int] = mapped_column(BigInteger)
+    net_fen: Mapped[int] = mapped_column(BigInteger)
+    line_count: Mapped[int] = mapped_column(Integer)
+    # SHA-256 over the lines in order: the same data gives the same statement, byte for byte.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SettlementLine(IdMixin, TenantMixin, Base):
+    __tablename__ = "settlement_lines"
+    __table_args__ = (Index("ix_settlement_lines_statement", "statement_id", "position"),)
+
+    statement_id: Mapped[int] = mapped_column(ForeignKey("settlement_statements.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[LineKind] = mapped_column(enum_column(LineKind))
+    # What the adjustment corrects (the original line's kind), for adjustment lines.
+    adjusted_kind: Mapped[str | None] = mapped_column(String(32))
+    ref_type: Mapped[RefType] = mapped_column(enum_column(RefType))
+    ref_id: Mapped[int] = mapped_column(BigInteger)
+    ref_label: Mapped[str] = mapped_column(String(100))  # the order number, ticket number… for people
+    base_fen: Mapped[int] = mapped_column(BigInteger)
+    rate_bps: Mapped[int | None] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("dealer_agreements.id", ondelete="SET NULL"))
+    adjusts_statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("settlement_statements.id", ondelete="SET NULL")
+    )

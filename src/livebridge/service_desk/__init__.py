@@ -1,0 +1,1 @@
+"""Service tickets: routing after-sale requests to dealers, the ticket lifecycle, deadlines and the dealer portal."""

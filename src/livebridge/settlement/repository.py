@@ -1,0 +1,229 @@
+"""All SQL of settlement: the sources of a period as columns, statements, and lines in bulk."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from sqlalchemy import BigInteger, Select, and_, cast, delete, func, select
+
+from livebridge.authz import Subject, organization_restriction, scoped
+from livebridge.kit.repository import Repository
+from livebridge.models import (
+    Agreement,
+    DeadlineBreach,
+    LineKind,
+    Order,
+    OrderStatus,
+    ServiceTicket,
+    SettlementLine,
+    SettlementStatement,
+    StatementStatus,
+    TicketStatus,
+    TrafficSource,
+)
+
+LINE_COLUMNS: Final = (
+    "tenant_id",
+    "statement_id",
+    "position",
+    "kind",
+    "adjusted_kind",
+    "ref_type",
+    "ref_id",
+    "ref_label",
+    "base_fen",
+    "rate_bps",
+    "amount_fen",
+    "agreement_id",
+    "adjusts_statement_id",
+)
+_SQLITE_INSERT: Final = (
+    f"INSERT INTO settlement_lines ({', '.join(LINE_COLUMNS)}) VALUES ({', '.join('?' * len(LINE_COLUMNS))})"  # noqa: S608 - constant column names
+)
+
+
+def epoch(value: datetime) -> int:
+    return int(value.astimezone(UTC).timestamp())
+
+
+class SourceRepository:
+    """What a dealer earned or owes in a period, read as plain rows (the bulk path of settlement)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def completed_orders(
+        self, subject: Subject, dealer_id: int, start: datetime, end: datetime
+    ) -> tuple[list[int], list[str], list[int], list[int]]:
+        """Columns (ids, order numbers, paid fen, paid-at epoch seconds) of the completed live orders
+        finished in the period. The hot path of settlement: plain Core rows, the epoch computed by the
+        engine, no per-row type processing."""
+        connection = await self.session.connection()
+        paid_at = func.coalesce(Order.paid_at, Order.created_at_platform)
+        if connection.dialect.name == "postgresql":
+            paid_epoch = cast(func.floor(func.extract("epoch", paid_at)), BigInteger)  # whole seconds, as on SQLite
+        else:
+            paid_epoch = cast(func.strftime("%s", paid_at), BigInteger)
+        statement = scoped(select(Order.id, Order.order_no, Order.paid_fen, paid_epoch), Order, subject).where(
+            Order.dealer_id == dealer_id,
+            Order.traffic_source == TrafficSource.LIVE,
+            Order.status == OrderStatus.COMPLETED,
+            Order.finished_at >= start,
+            Order.finished_at < end,
+        )
+        rows = (await connection.execute(statement)).all()
+        if not rows:
+            return [], [], [], []
+        ids, numbers, paid, epochs = zip(*rows, strict=True)
+        return list(ids), list(numbers), list(paid), list(epochs)
+
+    async def orders_by_id(self, subject: Subject, order_ids: list[int]) -> list[tuple[int, str, int, str]]:
+        """(id, order no, paid fen, status) of these orders."""
+        if not order_ids:
+            return []
+        statement = scoped(select(Order.id, Order.order_no, Order.paid_fen, Order.status), Order, subject).where(
+            Order.id.in_(order_ids)
+        )
+        return [tuple(row) for row in (await self.session.execute(statement)).all()]
+
+    async def refunded_order_ids(self, subject: Subject, dealer_id: int) -> set[int]:
+        statement = scoped(select(Order.id), Order, subject).where(
+            Order.dealer_id == dealer_id, Order.status == OrderStatus.REFUNDED
+        )
+        return {int(i) for i in (await self.session.execute(statement)).scalars()}
+
+    async def closed_tickets(
+        self, subject: Subject, dealer_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, int]]:
+        """(ticket id, agreement id) of the dealer's tickets closed in the period."""
+        statement = scoped(select(ServiceTicket.id, ServiceTicket.agreement_id), ServiceTicket, subject).where(
+            ServiceTicket.assignee_id == dealer_id,
+            ServiceTicket.status == TicketStatus.CLOSED,
+            ServiceTicket.agreement_id.is_not(None),
+            ServiceTicket.closed_at >= start,
+            ServiceTicket.closed_at < end,
+        )
+        return [(int(t), int(a)) for t, a in (await self.session.execute(statement)).all()]
+
+    async def breaches(
+        self, subject: Subject, dealer_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, int, int, int | None]]:
+        """(breach id, ticket id, penalty fen, agreement id) of the dealer's missed deadlines found in the period."""
+        statement = scoped(
+            select(
+                DeadlineBreach.id, DeadlineBreach.ticket_id, DeadlineBreach.penalty_fen, DeadlineBreach.agreement_id
+            ),
+            DeadlineBreach,
+            subject,
+        ).where(
+            DeadlineBreach.assignee_id == dealer_id,
+            DeadlineBreach.detected_at >= start,
+            DeadlineBreach.detected_at < end,
+        )
+        return [tuple(row) for row in (await self.session.execute(statement)).all()]
+
+    async def agreements(self, subject: Subject, dealer_id: int) -> list[Agreement]:
+        statement = (
+            scoped(select(Agreement), Agreement, subject)
+            .where(Agreement.organization_id == dealer_id)
+            .order_by(Agreement.effective_from, Agreement.version)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+
+class StatementRepository(Repository[SettlementStatement]):
+    def readable(self, subject: Subject) -> Select[SettlementStatement]:
+        """Brand users see every statement; dealer staff only their dealer's."""
+        statement = scoped(select(SettlementStatement), SettlementStatement, subject)
+        restriction = organization_restriction(subject)
+        return statement if restriction is None else statement.where(SettlementStatement.dealer_id.in_(restriction))
+
+    async def get(self, subject: Subject, statement_id: int) -> SettlementStatement | None:
+        return await self.first(self.readable(subject).where(SettlementStatement.id == statement_id))
+
+    async def list_for(
+        self, subject: Subject, *, dealer_id: int | None = None, period_start: date | None = None
+    ) -> list[SettlementStatement]:
+        statement = self.readable(subject).order_by(
+            SettlementStatement.period_start.desc(), SettlementStatement.dealer_id
+        )
+        if dealer_id is not None:
+            statement = statement.where(SettlementStatement.dealer_id == dealer_id)
+        if period_start is not None:
+            statement = statement.where(SettlementStatement.period_start == period_start)
+        return await self.all(statement)
+
+    async def of_dealer(self, subject: Subject, dealer_id: int) -> list[SettlementStatement]:
+        statement = (
+            scoped(select(SettlementStatement), SettlementStatement, subject)
+            .where(SettlementStatement.dealer_id == dealer_id)
+            .order_by(SettlementStatement.period_start)
+        )
+        return await self.all(statement)
+
+    async def approved_lines_before(
+        self, subject: Subject, dealer_id: int, before: date
+    ) -> list[tuple[int, str, str | None, str, int, int, int | None, int | None]]:
+        """(statement id, kind, adjusted kind, ref type, ref id, amount, agreement id, adjusts statement id)
+        of the dealer's approved statements that ended by ``before``."""
+        statement = (
+            scoped(
+                select(
+                    SettlementLine.statement_id,
+                    SettlementLine.kind,
+                    SettlementLine.adjusted_kind,
+                    SettlementLine.ref_type,
+                    SettlementLine.ref_id,
+                    SettlementLine.amount_fen,
+                    SettlementLine.agreement_id,
+                    SettlementLine.adjusts_statement_id,
+                ),
+                SettlementLine,
+                subject,
+            )
+            .join(
+                SettlementStatement,
+                and_(
+                    SettlementStatement.id == SettlementLine.statement_id,
+                    SettlementStatement.dealer_id == dealer_id,
+                    SettlementStatement.status == StatementStatus.APPROVED,
+                    SettlementStatement.period_end <= before,
+                ),
+            )
+            .order_by(SettlementLine.statement_id, SettlementLine.position)
+        )
+        return [
+            (int(s), str(k), a, str(t), int(r), int(m), g, j)
+            for s, k, a, t, r, m, g, j in (await self.session.execute(statement)).all()
+        ]
+
+    async def lines(self, subject: Subject, statement_id: int) -> list[SettlementLine]:
+        statement = (
+            scoped(select(SettlementLine), SettlementLine, subject)
+            .where(SettlementLine.statement_id == statement_id)
+            .order_by(SettlementLine.position)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def add(self, statement: SettlementStatement) -> SettlementStatement:
+        self.session.add(statement)
+        await self.session.flush()
+        return statement
+
+    async def replace_lines(self, statement_id: int, rows: list[tuple[Any, ...]]) -> None:
+        """Delete a draft's lines and write the new ones through the engine's bulk path."""
+        await self.session.execute(delete(SettlementLine).where(SettlementLine.statement_id == statement_id))
+        if not rows:
+            return
+        connection = await self.session.connection()
+        if connection.dialect.name == "postgresql":
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.copy_records_to_table("settlement_lines", records=rows, columns=LINE_COLUMNS)
+        else:
+            await connection.exec_driver_sql(_SQLITE_INSERT, rows)
+
+
+KINDS_SETTLED_DIRECTLY: Final = (LineKind.COMMISSION, LineKind.TICKET_FEE, LineKind.PENALTY)
