@@ -48,6 +48,7 @@ BODIES: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/demand/topics/{topic_id}/answered"): {"session_id": 1},
     ("PATCH", "/api/v1/demand/proposals/{proposal_id}"): {"notes": "x"},
     ("POST", "/api/v1/demand/proposals/{proposal_id}/transitions"): {"to": "under_review"},
+    ("POST", "/api/v1/demand/proposals/{proposal_id}/evidence"): {"source": "pain_point", "label": "x", "count": 1},
 }
 
 

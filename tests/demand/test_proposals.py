@@ -93,7 +93,7 @@ async def test_bad_proposals_are_refused_with_the_field_named(
     other_topics = await make_topics(database, other_tenant.tenant_id, other_tenant.session_id,
                                      other_tenant.product_id)
     cases: list[tuple[dict[str, object], int, str]] = [
-        ({"topic_ids": []}, 422, "invalid_input"),
+        ({"topic_ids": []}, 422, "required"),
         ({"topic_ids": [next(iter(other_topics.values()))]}, 422, "topic_not_found"),
         ({"topic_ids": [topics["出个大号的吧"]], "quote_ids": [999_999]}, 422, "quote_not_in_topics"),
         ({"topic_ids": [topics["出个大号的吧"]], "owner_user_id": 999_999}, 422, "owner_not_member"),

@@ -10,6 +10,7 @@ from livebridge.demand import proposals, service
 from livebridge.demand.schemas import (
     AnswerCreate,
     AnswerRead,
+    EvidenceInput,
     ProposalCreate,
     ProposalRead,
     ProposalTransitionCreate,
@@ -119,4 +120,13 @@ async def transition_proposal(
 ) -> ProposalRead:
     """new → under_review → planned → in_production → shipped, or declined (reason required); else 409."""
     proposal = await proposals.do_transition_proposal(session, subject, proposal_id, payload)
+    return await proposals.proposal_read(session, subject, proposal)
+
+
+@router.post("/proposals/{proposal_id}/evidence", response_model=ProposalRead)
+async def add_proposal_evidence(
+    proposal_id: int, payload: EvidenceInput, session: DbSession, subject: ApiSubject
+) -> ProposalRead:
+    """Add evidence from outside the topics (e.g. an after-sale pain point) to an open proposal."""
+    proposal = await proposals.do_add_evidence(session, subject, proposal_id, [payload])
     return await proposals.proposal_read(session, subject, proposal)

@@ -1,5 +1,9 @@
 """C2M improvement proposals: topics (and their quotes) turned into a change to a product.
 
+Besides topics a proposal can carry evidence from other domains (``EvidenceInput``, e.g. an
+after-sale pain point handed over from the pain-point page), at creation or added later while it
+is open; it is kept as a snapshot and shown next to the topics.
+
 Status moves only along ``TRANSITIONS``: new → under review → planned → in production → shipped,
 or declined (with a reason) from any open status. Every change is recorded and the members of the
 manufacturer's organization (the tenant's brand organization; the root organization of a
@@ -17,12 +21,26 @@ from livebridge.authz import Permission, Subject
 from livebridge.catalog import service as catalog_service
 from livebridge.demand import service as topics_service
 from livebridge.demand.repository import ProposalRepository, TopicRepository
-from livebridge.demand.schemas import ProposalCreate, ProposalRead, ProposalTransitionCreate, ProposalUpdate
+from livebridge.demand.schemas import (
+    EvidenceInput,
+    EvidenceRead,
+    ProposalCreate,
+    ProposalRead,
+    ProposalTransitionCreate,
+    ProposalUpdate,
+)
 from livebridge.exceptions import Conflict, InvalidInput, NotFound
 from livebridge.kit.i18n import N_
 from livebridge.kit.pagination import Page, PageParams
 from livebridge.kit.time import utcnow
-from livebridge.models import OrganizationKind, Proposal, ProposalStatus, ProposalTransition, TopicStatus
+from livebridge.models import (
+    OrganizationKind,
+    Proposal,
+    ProposalEvidence,
+    ProposalStatus,
+    ProposalTransition,
+    TopicStatus,
+)
 from livebridge.notifications import service as notifications
 from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.schemas import MemberRead
@@ -110,6 +128,7 @@ async def proposal_read(session: AsyncSession, subject: Subject, proposal: Propo
         updated_at=proposal.updated_at,
         topic_ids=links.get(proposal.id, []),
         quote_ids=await repository.quote_ids(subject, proposal.id),
+        evidence=[EvidenceRead.model_validate(e) for e in await repository.evidence(subject, proposal.id)],
         allowed_transitions=allowed_transitions(proposal.status),
         is_simulated=proposal.is_simulated,
     )
@@ -158,6 +177,8 @@ async def do_create_proposal(
     tenant_id = subject.require_tenant()
     product = await catalog_service.access_product(session, subject, payload.product_id)
     topic_ids = sorted(set(payload.topic_ids))
+    if not topic_ids and not payload.evidence:
+        raise InvalidInput("choose at least one topic or give other evidence", code="required", field="topic_ids")
     topics = await TopicRepository(session).get_many(subject, topic_ids)
     if len(topics) != len(topic_ids):
         raise InvalidInput("no such demand topic", code="topic_not_found", field="topic_ids")
@@ -193,12 +214,45 @@ async def do_create_proposal(
         )
     )
     await proposals.link(tenant_id, proposal.id, topic_ids, quote_ids)
+    await proposals.add_evidence(_evidence_rows(subject, proposal, payload.evidence))
     await proposals.add_transition(
         ProposalTransition(
             tenant_id=tenant_id, proposal_id=proposal.id, to_status=ProposalStatus.NEW, user_id=subject.user_id
         )
     )
     await _notify(session, subject, proposal, product.name, "proposal_created")
+    return proposal
+
+
+def _evidence_rows(subject: Subject, proposal: Proposal, evidence: Sequence[EvidenceInput]) -> list[ProposalEvidence]:
+    return [
+        ProposalEvidence(
+            tenant_id=proposal.tenant_id,
+            proposal_id=proposal.id,
+            source=item.source,
+            label=item.label,
+            count=item.count,
+            summary=item.summary,
+            items=[i.model_dump() for i in item.items],
+            user_id=subject.user_id,
+        )
+        for item in evidence
+    ]
+
+
+async def do_add_evidence(
+    session: AsyncSession, subject: Subject, proposal_id: int, evidence: Sequence[EvidenceInput]
+) -> Proposal:
+    """Add evidence to an open proposal (a shipped or declined one is history and stays as it was)."""
+    subject.check(Permission.MANAGE_DEMAND)
+    proposal = await access_proposal(session, subject, proposal_id)
+    if proposal.status not in OPEN:
+        raise Conflict(
+            f"a {proposal.status} proposal takes no more evidence", code="proposal_closed", field="proposal_id"
+        )
+    await ProposalRepository(session).add_evidence(_evidence_rows(subject, proposal, evidence))
+    proposal.updated_at = utcnow()
+    await session.flush()
     return proposal
 
 

@@ -22,6 +22,7 @@ from livebridge.models import (
     LiveEventRow,
     LiveSession,
     Proposal,
+    ProposalEvidence,
     ProposalQuote,
     ProposalStatus,
     ProposalTopic,
@@ -415,6 +416,18 @@ class ProposalRepository(Repository[Proposal]):
         for proposal_id, topic_id in (await self.session.execute(statement)).all():
             links.setdefault(int(proposal_id), []).append(int(topic_id))
         return links
+
+    async def add_evidence(self, evidence: Sequence[ProposalEvidence]) -> None:
+        self.session.add_all(evidence)
+        await self.session.flush()
+
+    async def evidence(self, subject: Subject, proposal_id: int) -> list[ProposalEvidence]:
+        statement = (
+            scoped(select(ProposalEvidence), ProposalEvidence, subject)
+            .where(ProposalEvidence.proposal_id == proposal_id)
+            .order_by(ProposalEvidence.id)
+        )
+        return list((await self.session.execute(statement)).scalars())
 
     async def quote_ids(self, subject: Subject, proposal_id: int) -> list[int]:
         statement = scoped(select(ProposalQuote.event_row_id), ProposalQuote, subject).where(

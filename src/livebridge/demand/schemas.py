@@ -104,12 +104,41 @@ class AnswerRead(BaseModel):
     answered: int
 
 
+class EvidenceItem(BaseModel):
+    """One record behind a piece of evidence: its words and where it came from (order, session, host...)."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    references: dict[
+        Annotated[str, StringConstraints(max_length=40)], Annotated[str, StringConstraints(max_length=200)]
+    ] = Field(default_factory=dict, max_length=10)
+
+
+class EvidenceInput(BaseModel):
+    """Evidence from outside the comment topics, e.g. an after-sale pain point (source ``pain_point``)."""
+
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    label: Title
+    count: int = Field(ge=0)
+    summary: Notes = ""
+    items: list[EvidenceItem] = Field(default_factory=list, max_length=50)
+
+
+class EvidenceRead(EvidenceInput):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+
+
 class ProposalCreate(BaseModel):
+    """A proposal needs topics, or other evidence, or both."""
+
     product_id: int
     title: Title
     notes: Notes = ""
-    topic_ids: Ids
+    topic_ids: list[int] = Field(default_factory=list, max_length=200)
     quote_ids: list[int] = Field(default_factory=list, max_length=50)
+    evidence: list[EvidenceInput] = Field(default_factory=list, max_length=20)
     owner_user_id: int | None = None
 
 
@@ -138,5 +167,6 @@ class ProposalRead(BaseModel):
     updated_at: datetime
     topic_ids: list[int]
     quote_ids: list[int]
+    evidence: list[EvidenceRead]
     allowed_transitions: list[ProposalStatus]
     is_simulated: bool

@@ -144,3 +144,21 @@ class ProposalTransition(IdMixin, CreatedAtMixin, TenantMixin, Base):
     to_status: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ProposalEvidence(IdMixin, CreatedAtMixin, TenantMixin, Base):
+    """Evidence from outside the comment topics, e.g. a pain point of the after-sale requests.
+
+    Kept as a snapshot (label, count, summary figures and the requests behind it with their order,
+    session and host references) so the proposal still shows what was handed over when it was.
+    """
+
+    __tablename__ = "demand_proposal_evidence"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("demand_proposals.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from livebridge.kit.pagination import Page, PageParams
 from livebridge.models import RoutingState
 from livebridge.orders import painpoints, service
-from livebridge.orders.schemas import AddressFix, AfterSaleRead, ImportReport, OrderRead, PainPointReportRead
+from livebridge.orders.schemas import (
+    AddressFix,
+    AfterSaleRead,
+    ImportReport,
+    OrderRead,
+    PainPointHandoff,
+    PainPointHandoffRead,
+    PainPointReportRead,
+)
 from livebridge.orders.upload import read_upload
 from livebridge.web.deps import ApiSubject, AppSettings, DbSession
 
@@ -78,3 +86,12 @@ async def read_pain_points(
     model_dir = str(settings.model_dir or settings.var_dir / "models")
     report = await painpoints.pain_points(session, subject, start, end, model_dir=model_dir)
     return PainPointReportRead.model_validate(report)
+
+
+@router.post("/pain-points/proposal", response_model=PainPointHandoffRead)
+async def hand_pain_point_to_proposal(
+    payload: PainPointHandoff, session: DbSession, subject: ApiSubject
+) -> PainPointHandoffRead:
+    """Hand a pain point to the C2M proposal flow: its requests about the product become evidence on a new
+    proposal, or on the open proposal ``proposal_id`` of that product."""
+    return await painpoints.do_hand_to_proposal(session, subject, payload)

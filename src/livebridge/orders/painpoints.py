@@ -8,6 +8,10 @@ the same length. A **spike** is at least 3 requests and at least twice the previ
 
 Return rates per product, session and host: return-type requests (仅退款, 退货退款, 换货) applied in
 the period ÷ orders paid in the period.
+
+A pain point can be handed to the C2M proposal flow (``do_hand_to_proposal``): its requests about
+one product become evidence (label, counts, and the requests with their buyers' words and their
+after-sale, order, session and host references) on a new proposal or on an open one of the product.
 """
 
 from __future__ import annotations
@@ -24,16 +28,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Permission, Subject
 from livebridge.catalog import service as catalog_service
+from livebridge.demand import proposals
+from livebridge.demand.schemas import EvidenceInput, EvidenceItem, ProposalCreate
 from livebridge.exceptions import InvalidInput, NotFound
 from livebridge.live import service as live_service
 from livebridge.models import AfterSaleType, Order
 from livebridge.orders.repository import PainPointRepository
+from livebridge.orders.schemas import PainPointHandoff, PainPointHandoffRead
 
 RETURN_TYPES: Final = frozenset({AfterSaleType.REFUND_ONLY, AfterSaleType.RETURN_REFUND, AfterSaleType.EXCHANGE})
 NO_REASON: Final = "未填写原因"
 SPIKE_MIN_COUNT: Final = 3
 SPIKE_FACTOR: Final = 2
 EXAMPLES: Final = 3
+# Requests kept as evidence on a proposal: those with the buyers' own words first.
+EVIDENCE_ITEMS: Final = 20
+EVIDENCE_SOURCE: Final = "pain_point"
 PERIOD_ZONE: Final = ZoneInfo("Asia/Shanghai")
 
 
@@ -213,3 +223,88 @@ async def _session_title(session: AsyncSession, subject: Subject, session_id: in
         return (await live_service.access_session(session, subject, session_id)).title
     except NotFound:
         return None
+
+
+async def do_hand_to_proposal(
+    session: AsyncSession, subject: Subject, payload: PainPointHandoff
+) -> PainPointHandoffRead:
+    """The pain point's requests about one product as evidence on a new or an open proposal of it."""
+    subject.check(Permission.READ)
+    start, end = period_from_dates(payload.start_date, payload.end_date)
+    repository = PainPointRepository(session)
+    rows = [row for row in await repository.requests(subject, start, end) if _reason(row) == payload.reason]
+    if not rows:
+        raise NotFound("no such pain point in this period", code="pain_point_not_found")
+    products = Counter(row[3] for row in rows if row[3] is not None)
+    product_id = payload.product_id or (products.most_common(1)[0][0] if products else None)
+    if product_id is None:
+        raise InvalidInput(
+            "the requests of this pain point name no product: choose one", code="required", field="product_id"
+        )
+    product = await catalog_service.access_product(session, subject, product_id)
+    chosen = [row for row in rows if row[3] == product.id]
+    if not chosen:
+        raise InvalidInput(
+            "this pain point has no requests about that product", code="product_not_in_pain_point", field="product_id"
+        )
+    previous = [
+        row
+        for row in await repository.requests(subject, start - (end - start), start)
+        if _reason(row) == payload.reason
+    ]
+    evidence = await _evidence(session, subject, payload.reason, product.name, chosen, rows, previous, start, end)
+    if payload.proposal_id is None:
+        proposal = await proposals.do_create_proposal(
+            session,
+            subject,
+            ProposalCreate(
+                product_id=product.id,
+                title=payload.title or f"{product.name}：{payload.reason}",
+                evidence=[evidence],
+            ),
+        )
+        return PainPointHandoffRead(proposal_id=proposal.id, created=True, requests=len(chosen))
+    target = await proposals.access_proposal(session, subject, payload.proposal_id)
+    if target.product_id != product.id:
+        raise InvalidInput(
+            "the proposal is about another product", code="proposal_of_other_product", field="proposal_id"
+        )
+    await proposals.do_add_evidence(session, subject, target.id, [evidence])
+    return PainPointHandoffRead(proposal_id=target.id, created=False, requests=len(chosen))
+
+
+async def _evidence(
+    session: AsyncSession,
+    subject: Subject,
+    reason: str,
+    product: str,
+    chosen: list[tuple[Any, ...]],
+    rows: list[tuple[Any, ...]],
+    previous: list[tuple[Any, ...]],
+    start: datetime,
+    end: datetime,
+) -> EvidenceInput:
+    sessions = {row[4] for row in chosen if row[4] is not None}
+    hosts = Counter(row[5] for row in chosen if row[5] is not None)
+    host = await _host_name(session, subject, hosts.most_common(1)[0][0]) if hosts else None
+    last_day = (end - timedelta(days=1)).astimezone(PERIOD_ZONE).date()
+    summary = (
+        f"{start.astimezone(PERIOD_ZONE).date()}–{last_day}：{product} 售后原因「{reason}」{len(chosen)} 次"
+        f"（该原因共 {len(rows)} 次，上一周期 {len(previous)} 次），涉及 {len(sessions)} 场直播"
+        + (f"，主要来自主播 {host}" if host else "")
+    )
+    titles: dict[int, str | None] = {}
+    names: dict[int, str | None] = {}
+    items = []
+    for row in sorted(chosen, key=lambda r: not r[2])[:EVIDENCE_ITEMS]:
+        references = {"after_sale": row[6], "order": row[7]}
+        if row[4] is not None:
+            if row[4] not in titles:
+                titles[row[4]] = await _session_title(session, subject, row[4])
+            references["session"] = titles[row[4]] or str(row[4])
+        if row[5] is not None:
+            if row[5] not in names:
+                names[row[5]] = await _host_name(session, subject, row[5])
+            references["host"] = names[row[5]] or str(row[5])
+        items.append(EvidenceItem(text=row[2] or "", references=references))
+    return EvidenceInput(source=EVIDENCE_SOURCE, label=reason, count=len(chosen), summary=summary, items=items)

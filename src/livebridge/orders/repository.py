@@ -102,7 +102,8 @@ class PainPointRepository:
         self.session = session
 
     async def requests(self, subject: Subject, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
-        """(type, reason, description, product id, session id, host id) of requests applied in [start, end)."""
+        """(type, reason, description, product id, session id, host id, request no, order no) of requests
+        applied in [start, end)."""
         statement = (
             scoped(
                 select(
@@ -112,6 +113,8 @@ class PainPointRepository:
                     Order.product_id,
                     Order.session_id,
                     Order.host_id,
+                    AfterSaleRequest.request_no,
+                    AfterSaleRequest.order_no,
                 ),
                 AfterSaleRequest,
                 subject,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from livebridge.models import (
     AfterSaleStatus,
@@ -156,3 +156,20 @@ class PainPointReportRead(BaseModel):
     products: list[RateRead]
     sessions: list[RateRead]
     hosts: list[RateRead]
+
+
+class PainPointHandoff(BaseModel):
+    """Hand a pain point of a period to the C2M proposal flow: a new proposal, or evidence on an open one."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    start_date: date | None = None
+    end_date: date | None = Field(default=None, description="exclusive")
+    product_id: int | None = Field(default=None, description="by default the product the pain point is mostly about")
+    proposal_id: int | None = Field(default=None, description="an open proposal of that product; none: a new one")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+class PainPointHandoffRead(BaseModel):
+    proposal_id: int
+    created: bool
+    requests: int
