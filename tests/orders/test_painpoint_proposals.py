@@ -95,6 +95,11 @@ async def test_a_pain_point_is_added_to_an_open_proposal_next_to_its_topics(
     assert declined.status_code == 200
     closed = await _hand(client, tenant, product_id=tenant.product_id, proposal_id=pid)
     assert (closed.status_code, closed.json()["error"]["code"]) == (409, "proposal_closed")
+    csrf = await console_login(client, tenant.owner_email)
+    form = {"csrf_token": csrf, "reason": "漏水", "product_id": str(tenant.product_id), "proposal_id": str(pid)}
+    refused = await client.post("/pain-points/proposal", data={**form, **PERIOD})
+    assert refused.status_code == 422
+    assert "该提案已上市或已拒绝，不能再添加证据。" in refused.text
     read = (await client.get(f"/api/v1/demand/proposals/{pid}", headers=tenant.headers())).json()
     assert len(read["evidence"]) == 1
 

@@ -106,6 +106,9 @@ ERROR_MESSAGES: dict[str, str] = {
     "statement_locked": N_("This statement is approved and locked."),
     "unknown_region": N_("This is not a GB/T 2260 province, city or district code."),
     "capability_not_offered": N_("The dealer does not offer this service yet."),
+    "pain_point_not_found": N_("No after-sale request has this reason in the period."),
+    "proposal_of_other_product": N_("The proposal is about another product."),
+    "proposal_closed": N_("The proposal is shipped or declined and takes no more evidence."),
 }
 
 
