@@ -138,3 +138,39 @@ async def test_an_analyst_sees_pain_points_but_cannot_hand_them_over(
     assert form.status_code == 403
     listed = await client.get("/api/v1/demand/proposals", headers=tenant.headers())
     assert listed.json()["pagination"]["total_count"] == 0
+
+
+async def test_the_demand_api_takes_evidence_from_any_source_on_open_proposals_only_from_writers(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    created = await client.post(
+        "/api/v1/demand/proposals",
+        json={
+            "product_id": tenant.product_id,
+            "title": "加厚内胆",
+            "evidence": [{"source": "review", "label": "涂层脱落", "count": 2}],
+        },
+        headers=tenant.headers(),
+    )
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    bad = await client.post(
+        f"/api/v1/demand/proposals/{pid}/evidence", json={"source": "review", "label": "掉漆", "count": -1},
+        headers=tenant.headers(),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "count"
+    item = {"text": "用了一周就掉漆", "references": {"order": "F9"}}
+    added = await client.post(
+        f"/api/v1/demand/proposals/{pid}/evidence",
+        json={"source": "review", "label": "掉漆", "count": 1, "items": [item]},
+        headers=tenant.headers(),
+    )
+    assert added.status_code == 200, added.text
+    assert [(e["label"], e["items"]) for e in added.json()["evidence"]] == [("涂层脱落", []), ("掉漆", [item])]
+    csrf = await console_login(client, tenant.member_emails[Role.ANALYST])
+    refused = await client.post(
+        f"/api/v1/demand/proposals/{pid}/evidence", json={"source": "review", "label": "x", "count": 1},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert refused.status_code == 403
