@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-23 12:24:58.960637
+Create Date: 2026-11-23 13:14:46.816791
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,8 @@ def upgrade() -> None:
     sa.Column('session_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('through_event_id', sa.BigInteger(), nullable=False),
+    sa.Column('verified_through_event_id', sa.BigInteger(), nullable=False),
+    sa.Column('sweep_mark_event_id', sa.BigInteger(), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['session_id'], ['live_sessions.id'], name=op.f('fk_insight_cursors_session_id_live_sessions'), ondelete='CASCADE'),

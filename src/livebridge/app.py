@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from livebridge import __version__
+from livebridge.audit import endpoints as audit_endpoints
 from livebridge.catalog import endpoints as catalog_endpoints
 from livebridge.catalog import pages as catalog_pages
 from livebridge.config import Settings, get_settings
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         demand_endpoints,
         scorecard_endpoints,
         integrity_endpoints,
+        audit_endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     # demand_pages before live_pages: live_pages ends with a catch-all POST /sessions/{id}/{action}.

@@ -287,3 +287,20 @@ def test_the_hash_is_the_documented_json_array(
                           separators=(",", ":"))
     assert entry_hash(prev, tenant_id, kind, reference, moment, payload) == hashlib.sha256(
         material.encode("utf-8")).hexdigest()
+
+
+async def test_a_tenant_verifies_its_own_chain_over_the_api(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    await _chain(database, tenant, 3)
+    ok = await client.get("/api/v1/audit/verify", headers=tenant.headers())
+    assert ok.status_code == 200
+    assert ok.json() == {"ok": True, "entries": 3, "head_seq": 3, "checkpoints": 0,
+                         "counts_by_kind": {"settlement_approved": 3}, "problem": None}
+    await _execute(database, delete(AuditEntry).where(_entry(tenant, 2)))
+    broken = (await client.get("/api/v1/audit/verify", headers=tenant.headers())).json()
+    assert broken["ok"] is False
+    assert broken["problem"]["seq"] == 2
+    assert broken["problem"]["kind"] == "removed"
+    theirs = (await client.get("/api/v1/audit/verify", headers=other_tenant.headers())).json()
+    assert (theirs["ok"], theirs["entries"]) == (True, 0)

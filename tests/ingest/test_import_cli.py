@@ -54,5 +54,6 @@ def test_csv_import(runner: CliRunner, tenant: TenantFixture, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "accepted 2" in result.output
     assert "amount_fen" in result.output
+    assert "understood 1 comments" in result.output  # imported comments are understood right away
     unknown = runner.invoke(app, ["import", "events", str(path), "--tenant", "nobody", "--session", "1"])
     assert unknown.exit_code == 1

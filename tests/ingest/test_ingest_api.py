@@ -137,3 +137,13 @@ async def test_pushing_records_when_the_api_key_was_last_used(
     async with database.transaction(write=False) as session:
         used = (await session.execute(select(ApiKey.last_used_at).where(ApiKey.tenant_id == tenant.tenant_id))).all()
     assert any(at is not None and at > T0 for (at,) in used)
+
+
+async def test_nul_characters_are_taken_out_of_texts_not_the_batch(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture
+) -> None:
+    body = ndjson([event(1, text="二进制\u0000垃圾\u0000"), event(2)])
+    response = await push(client, tenant, body)
+    assert response.json()["accepted"] == 2, response.text
+    texts = {row.event_id: row.text for row in await stored(database, tenant.session_id)}
+    assert texts["e1"] == "二进制垃圾"

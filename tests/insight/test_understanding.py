@@ -87,7 +87,8 @@ async def test_running_again_adds_nothing_and_new_comments_continue_from_the_cur
     await push(client, room.tenant, [comment("b1", "质量怎么样", T0)])
     assert (await service.catch_up(database, room.tenant.session_id)).understood == 1
     async with database.transaction(write=False) as session:
-        missing = await InsightRepository(session).dangerously_comments_without_insight(room.tenant.session_id, 10**12)
+        missing = await InsightRepository(session).dangerously_comments_without_insight(
+            room.tenant.session_id, 0, 10**12)
     assert missing == []
     assert len(await insights_by_event(database, room.tenant.session_id)) == 31
 

@@ -17,7 +17,9 @@ from livebridge.config import Settings
 from livebridge.db import Database
 from livebridge.ingest.service import do_ingest
 from livebridge.insight import service, tasks
+from livebridge.insight.repository import InsightRepository
 from livebridge.insight.tasks import request_understanding
+from livebridge.kit.time import utcnow
 from livebridge.realtime.broadcaster import Broadcaster
 from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
 from livebridge.worker.queue import configure_queue, huey
@@ -98,3 +100,22 @@ async def test_the_sweep_understands_comments_that_came_without_a_task(
     configure_runtime(settings)
     await asyncio.to_thread(sweep_on_a_worker_thread)
     assert set(await insights_by_event(database, room.tenant.session_id)) == {"file-1", "file-2", "file-3"}
+
+
+async def test_comments_left_behind_the_cursor_are_found_by_the_sweep(
+    client: httpx.AsyncClient, database: Database, room: Room
+) -> None:
+    # On PostgreSQL batch A (lower ids) can commit after batch B's run moved the cursor past it.
+    await push(client, room.tenant, [comment(f"a{i}", "有没有大码", T0) for i in range(3)])
+    await push(client, room.tenant, [comment(f"b{i}", "质量怎么样", T0) for i in range(2)])
+    async with database.transaction() as session:
+        repository = InsightRepository(session)
+        rows = await repository.dangerously_comments_after(room.tenant.session_id, 0, 100)
+        await repository.advance(room.tenant.tenant_id, room.tenant.session_id, through_event_id=rows[-1][0],
+                                 at=utcnow(), error=None)  # as if b's run had not seen a's rows
+    assert (await service.catch_up(database, room.tenant.session_id)).understood == 0
+
+    assert await service.verify_session(database, room.tenant.session_id) == 0  # marks the cursor
+    assert await service.verify_session(database, room.tenant.session_id) == 5  # one sweep later
+    assert await service.verify_session(database, room.tenant.session_id) == 0
+    assert len(await insights_by_event(database, room.tenant.session_id)) == 5

@@ -73,6 +73,9 @@ async def test_per_brand_rows_split_the_host(database: Database, world: World) -
     assert (a1.orders, a1.gmv_fen, a1.net_gmv_fen, a1.viewers) == (4, 38_000, 8_000, 4)
     assert (a2.orders, a2.gmv_fen, a2.net_gmv_fen, a2.viewers) == (2, 15_000, 12_000, 3)
     assert (a2.peak_viewers, a2.average_viewers) == (2, 1.9)
+    whole = (await cards(database, world))[(world.host_a, None)]
+    assert (a1.orders + a2.orders, a1.gmv_fen + a2.gmv_fen, a1.refund_fen + a2.refund_fen) == (
+        whole.orders, whole.gmv_fen, whole.refund_fen)
 
 
 async def test_a_refund_counts_in_the_period_of_its_order_not_its_own(database: Database, world: World) -> None:

@@ -120,3 +120,7 @@ def test_sessions_too_thin_for_an_index_say_so() -> None:
     assert scorecard.verified_viewers == 8
     assert scorecard.authenticity_index is None
     assert scorecard.unavailable["authenticity_index"] == "not_enough_data"
+
+
+def test_nothing_to_rank_leaves_nothing_out() -> None:
+    assert rank_scorecards([], RankingWeights()) == ([], [])

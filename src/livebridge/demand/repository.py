@@ -243,6 +243,16 @@ class TopicRepository(Repository[DemandTopic]):
         )
         return sorted(int(e) for e in (await self.session.execute(statement)).scalars())
 
+    async def topics_of_sessions(self, subject: Subject, session_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(session, topic) pairs: the topics each session's comments were grouped into."""
+        statement = (
+            scoped(select(CommentInsight.session_id, DemandTopicMember.topic_id), DemandTopicMember, subject)
+            .join(CommentInsight, CommentInsight.event_row_id == DemandTopicMember.event_row_id)
+            .where(CommentInsight.session_id.in_(session_ids))
+            .distinct()
+        )
+        return [(int(s), int(t)) for s, t in (await self.session.execute(statement)).all()]
+
     async def add_many(self, topics: Sequence[DemandTopic]) -> None:
         self.session.add_all(topics)
         await self.session.flush()

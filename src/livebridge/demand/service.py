@@ -67,15 +67,26 @@ async def spam_posters(
     return {session_id: frozenset(keys) for session_id, keys in found.items()}
 
 
-async def integrity_flagged_viewers(
+async def flagged_accounts(
     session: AsyncSession, subject: Subject, session_ids: Sequence[int]
 ) -> dict[int, frozenset[str]]:
-    """Viewers the integrity assessment of a session flagged (bots, scripted commenters): not voices either."""
+    """Accounts the integrity detectors judged bots or water army in a session are not voices there."""
     assessed = await integrity_service.session_authenticity(session, subject, session_ids)
-    return {sid: frozenset(a.flagged_viewers) for sid, a in assessed.items() if a.flagged_viewers}
+    return {sid: frozenset(found.flagged_viewers) for sid, found in assessed.items() if found.flagged_viewers}
 
 
-DEFAULT_EXCLUSIONS: tuple[ExcludedViewers, ...] = (spam_posters, integrity_flagged_viewers)
+DEFAULT_EXCLUSIONS: tuple[ExcludedViewers, ...] = (spam_posters, flagged_accounts)
+
+
+async def topics_of_sessions(
+    session: AsyncSession, subject: Subject, session_ids: Sequence[int]
+) -> dict[int, frozenset[int]]:
+    """The demand topics each session's comments contributed to (for host scorecards)."""
+    subject.check(Permission.READ)
+    found: dict[int, set[int]] = defaultdict(set)
+    for session_id, topic_id in await TopicRepository(session).topics_of_sessions(subject, list(session_ids)):
+        found[session_id].add(topic_id)
+    return {session_id: frozenset(topics) for session_id, topics in found.items()}
 
 
 @dataclass(frozen=True, slots=True)

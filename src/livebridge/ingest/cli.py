@@ -20,6 +20,7 @@ from livebridge.ingest.bilibili import RoomImport, read_all
 from livebridge.ingest.importer import read_batches
 from livebridge.ingest.schemas import encode
 from livebridge.ingest.service import MAX_BATCH_EVENTS, IngestResult, RejectedLine, do_ingest
+from livebridge.insight import service as insight_service
 from livebridge.live import service as live_service
 from livebridge.live.schemas import SessionCreate
 from livebridge.models import Platform, SessionStatus
@@ -47,9 +48,18 @@ async def _import_file(path: Path, tenant_slug: str, session_id: int) -> IngestR
                     result = await do_ingest(session, subject, session_id, batch)
                 total.add(result)
                 progress.update(task, completed=batch[-1][0])
+        report_understanding(await insight_service.catch_up(database, session_id))
     finally:
         await database.dispose()
     return total
+
+
+def report_understanding(run: insight_service.CatchUp) -> None:
+    """Imported comments are understood right away (the queue's sweep looks only at recent sessions)."""
+    if run.error:
+        console.print(f"[yellow]comments stored but not understood:[/] {run.error}")
+    elif run.understood:
+        console.print(f"understood {run.understood} comments (intent, aspects, sentiment, product)")
 
 
 def print_rejections(rejected: list[RejectedLine], limit: int = 20) -> None:
@@ -85,6 +95,7 @@ async def _import_bilibili(data_dir: Path, tenant_slug: str) -> list[tuple[RoomI
                     async with database.transaction() as session:
                         result = await do_ingest(session, subject, session_id, lines)
                     total.add(result)
+                await insight_service.catch_up(database, session_id)  # its real comments, understood
                 reports.append((room, session_id, total))
                 progress.advance(task)
     finally:

@@ -67,7 +67,9 @@ _OCCURRED, _RECEIVED = EVENT_COLUMNS.index("occurred_at"), EVENT_COLUMNS.index("
 
 def _sqlite_time(value: datetime) -> str:
     """The text SQLAlchemy's DateTime writes on SQLite (naive UTC, always six decimals), 3× faster than strftime."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class EventRepository:
@@ -93,10 +95,12 @@ class EventRepository:
         existing = await self._existing_sqlite(connection, rows[0]["tenant_id"], rows)
         new_rows = [row for row in rows if (row["source"], row["event_id"]) not in existing]
         values = []
+        received_at = rows[0]["received_at"]  # one batch, one arrival time: formatted once
+        received_text = _sqlite_time(received_at)
         for row in new_rows:
             value = list(_ROW_VALUES(row))
             value[_OCCURRED] = _sqlite_time(value[_OCCURRED])
-            value[_RECEIVED] = _sqlite_time(value[_RECEIVED])
+            value[_RECEIVED] = received_text if value[_RECEIVED] is received_at else _sqlite_time(value[_RECEIVED])
             values.append(tuple(value))
         if values:
             await connection.exec_driver_sql(_SQLITE_INSERT, values)

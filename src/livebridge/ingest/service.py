@@ -94,6 +94,17 @@ def event_row(event: LiveEvent, tenant_id: int, session_id: int, received_at: da
     }
 
 
+def without_nul(event: LiveEvent) -> LiveEvent:
+    """The event with NUL characters taken out of its texts: PostgreSQL text cannot hold them, and a
+    comment of binary garbage is still a comment, kept as close to what was received as possible."""
+    changes = {
+        name: value.replace("\x00", "")
+        for name in event.__struct_fields__
+        if isinstance(value := getattr(event, name), str) and "\x00" in value
+    }
+    return msgspec.structs.replace(event, **changes)
+
+
 def decode_lines(lines: Iterable[tuple[int, bytes]], now: datetime) -> tuple[list[LiveEvent], list[RejectedLine]]:
     """(line number, raw JSON) pairs → valid events and rejected lines, in input order."""
     events: list[LiveEvent] = []
@@ -105,6 +116,8 @@ def decode_lines(lines: Iterable[tuple[int, bytes]], now: datetime) -> tuple[lis
         except msgspec.MsgspecError as exc:
             rejected.append(RejectedLine(number, _error_code(exc), str(exc)))
             continue
+        if b"\\u0000" in raw:
+            event = without_nul(event)
         if event.occurred_at > latest_allowed:
             rejected.append(
                 RejectedLine(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Select, Text, case, cast, func, or_, select
+from sqlalchemy import Select, Text, case, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,6 +32,21 @@ from livebridge.models import (
 INSERT_ROWS_PER_STATEMENT: Final = 1_000
 
 
+_COMMENT_COLUMNS: Final = (
+    LiveEventRow.id,
+    LiveEventRow.tenant_id,
+    LiveEventRow.occurred_at,
+    LiveEventRow.viewer_key,
+    LiveEventRow.text,
+    LiveEventRow.is_simulated,
+)
+CommentRow = tuple[int, int, datetime, str | None, str | None, bool]
+
+
+def _comment_rows(rows: Sequence[Any]) -> list[CommentRow]:
+    return [(int(i), int(t), at, viewer, text, bool(sim)) for i, t, at, viewer, text, sim in rows]
+
+
 def _insert(dialect: str) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
@@ -45,19 +60,10 @@ class InsightRepository(Repository[CommentInsight]):
 
     # --- the worker ------------------------------------------------------------------------
 
-    async def dangerously_comments_after(
-        self, session_id: int, after_event_id: int, limit: int
-    ) -> list[tuple[int, int, datetime, str | None, str | None, bool]]:
+    async def dangerously_comments_after(self, session_id: int, after_event_id: int, limit: int) -> list[CommentRow]:
         """(id, tenant, occurred_at, viewer, text, simulated) of the session's comments after the cursor."""
         statement = (
-            select(
-                LiveEventRow.id,
-                LiveEventRow.tenant_id,
-                LiveEventRow.occurred_at,
-                LiveEventRow.viewer_key,
-                LiveEventRow.text,
-                LiveEventRow.is_simulated,
-            )
+            select(*_COMMENT_COLUMNS)
             .where(
                 # "+ 0" keeps the planner off the (session, time) index, which would read every
                 # event of the session; the primary key range after the cursor is the short path.
@@ -68,8 +74,7 @@ class InsightRepository(Repository[CommentInsight]):
             .order_by(LiveEventRow.id)
             .limit(limit)
         )
-        rows = (await self.session.execute(statement)).all()
-        return [(int(i), int(t), at, viewer, text, bool(sim)) for i, t, at, viewer, text, sim in rows]
+        return _comment_rows((await self.session.execute(statement)).all())
 
     async def dangerously_first_event_id(self, session_id: int) -> int | None:
         """The session's first event row id (where a new cursor starts), by the session index."""
@@ -77,19 +82,31 @@ class InsightRepository(Repository[CommentInsight]):
         first = (await self.session.execute(statement)).scalar()
         return int(first) if first is not None else None
 
-    async def dangerously_comments_without_insight(self, session_id: int, through_event_id: int) -> list[int]:
-        """Ids of the session's comments up to the cursor that have no insight (a rescan)."""
+    async def dangerously_comments_without_insight(
+        self, session_id: int, after_event_id: int, through_event_id: int
+    ) -> list[CommentRow]:
+        """The session's comments in (after, through] that have no insight, in id order."""
         statement = (
-            select(LiveEventRow.id)
+            select(*_COMMENT_COLUMNS)
             .outerjoin(CommentInsight, CommentInsight.event_row_id == LiveEventRow.id)
             .where(
-                LiveEventRow.session_id == session_id,
-                LiveEventRow.type == "comment",
+                LiveEventRow.session_id + 0 == session_id,  # by the primary key range (see above)
+                LiveEventRow.id > after_event_id,
                 LiveEventRow.id <= through_event_id,
+                LiveEventRow.type == "comment",
                 CommentInsight.event_row_id.is_(None),
             )
+            .order_by(LiveEventRow.id)
         )
-        return [int(i) for i in (await self.session.execute(statement)).scalars()]
+        return _comment_rows((await self.session.execute(statement)).all())
+
+    async def verify(self, session_id: int, *, verified_through: int, mark: int) -> None:
+        """Record the sweep's check: comments up to ``verified_through`` all have insights."""
+        await self.session.execute(
+            update(InsightCursor)
+            .where(InsightCursor.session_id == session_id)
+            .values(verified_through_event_id=verified_through, sweep_mark_event_id=mark)
+        )
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[int]:
         """Insert insights whose comment has none yet; return the event ids actually inserted.

@@ -25,7 +25,7 @@ from livebridge.authz import Permission, Subject
 from livebridge.db import Database
 from livebridge.exceptions import InvalidInput
 from livebridge.insight.linking import CatalogTerm, ProductMatcher, SessionLinker
-from livebridge.insight.repository import InsightRepository
+from livebridge.insight.repository import CommentRow, InsightRepository
 from livebridge.insight.schemas import CommentInsightRead, InsightDistribution, UnderstandingStatus
 from livebridge.insight.understanding import UnderstandingUnavailable, load_analyzer
 from livebridge.kit.pagination import Page, PageParams
@@ -49,6 +49,7 @@ __all__ = [
     "tenant_session_ids",
     "understand_chunk",
     "understanding_status",
+    "verify_session",
 ]
 
 CHUNK_COMMENTS: Final = 5_000
@@ -155,10 +156,22 @@ async def _prepare_chunk(session: AsyncSession, session_id: int, model_dir: Path
     comments = await repository.dangerously_comments_after(session_id, after, CHUNK_COMMENTS)
     if not comments:
         return _Chunk(tenant_id, after, [], None, record, full=False)
+    rows, error = await _analysed_rows(repository, tenant_id, session_id, comments, model_dir)
+    if error is not None:
+        return _Chunk(tenant_id, after, [], error, record=True, full=False)
+    return _Chunk(tenant_id, comments[-1][0], rows, None, record=True, full=len(comments) == CHUNK_COMMENTS)
+
+
+async def _analysed_rows(
+    repository: InsightRepository, tenant_id: int, session_id: int, comments: list[CommentRow], model_dir: Path | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The insight rows of the comments (analysed in one batch, products linked), or why not."""
+    if not comments:
+        return [], None
     try:
         analyzer = load_analyzer(model_dir)
     except UnderstandingUnavailable as exc:
-        return _Chunk(tenant_id, after, [], str(exc), record=True, full=False)
+        return [], str(exc)
     linker = await _session_linker(repository, tenant_id, session_id)
     analyses = analyzer.analyze_batch([text or "" for _, _, _, _, text, _ in comments])
     rows: list[dict[str, Any]] = []
@@ -183,7 +196,7 @@ async def _prepare_chunk(session: AsyncSession, session_id: int, model_dir: Path
                 "is_simulated": simulated,
             }
         )
-    return _Chunk(tenant_id, comments[-1][0], rows, None, record=True, full=len(comments) == CHUNK_COMMENTS)
+    return rows, None
 
 
 async def _store_chunk(session: AsyncSession, session_id: int, chunk: _Chunk) -> CatchUp:
@@ -238,6 +251,38 @@ async def catch_up(database: Database, session_id: int, publish: Publish | None 
             await publish(insights_channel(chunk.tenant_id, session_id), orjson.dumps(message).decode())
         if not chunk.full:
             return total
+
+
+async def verify_session(database: Database, session_id: int, publish: Publish | None = None) -> int:
+    """The sweep's check behind the cursor: understand comments that a batch committed after a
+    later batch had already moved the cursor past them (PostgreSQL commits out of id order).
+
+    It checks up to the cursor the previous sweep saw (by now every transaction that took those
+    ids is over) and remembers today's cursor for the next sweep. Returns how many it understood.
+    """
+    async with database.transaction(write=False) as session:
+        repository = InsightRepository(session)
+        cursor = await repository.dangerously_cursor(session_id)
+        if cursor is None or cursor.last_error is not None:
+            return 0  # not started, or the models are missing: catch_up deals with it first
+        low, mark, through = cursor.verified_through_event_id, cursor.sweep_mark_event_id, cursor.through_event_id
+        tenant_id = cursor.tenant_id
+        if low == 0:
+            first = await repository.dangerously_first_event_id(session_id)
+            low = first - 1 if first is not None else 0
+        missing = await repository.dangerously_comments_without_insight(session_id, low, mark) if mark > low else []
+        rows, error = await _analysed_rows(repository, tenant_id, session_id, missing, database.settings.model_dir)
+    if error is not None:
+        return 0
+    async with database.transaction() as session:
+        repository = InsightRepository(session)
+        inserted = await repository.insert_new(rows) if rows else set()
+        await repository.verify(session_id, verified_through=max(low, mark), mark=through)
+    stored = [row for row in rows if row["event_row_id"] in inserted]
+    if publish is not None and stored:
+        message = {"insights": [_feed_item(row) for row in stored[-PUBLISH_LIMIT:]], "unavailable": None}
+        await publish(insights_channel(tenant_id, session_id), orjson.dumps(message).decode())
+    return len(stored)
 
 
 async def sessions_to_sweep(database: Database) -> list[int]:

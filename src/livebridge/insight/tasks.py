@@ -43,14 +43,20 @@ def understand_session(session_id: int) -> None:
 
 @every(seconds=60)
 def sweep() -> None:
-    """Catch up sessions whose comments may wait: models were missing, a task was lost, or the
-    comments came by a file import (which enqueues nothing)."""
+    """Catch up sessions whose comments may wait (models were missing, a task was lost, the comments
+    came by a file import, which enqueues nothing), and check behind their cursors."""
 
     async def work(context: TaskContext) -> None:
         for session_id in await service.sessions_to_sweep(context.database):
             result = await service.catch_up(context.database, session_id, context.publish)
-            if result.understood:
-                logger.info("sweep: understood %d comments of session %d", result.understood, session_id)
+            behind = await service.verify_session(context.database, session_id, context.publish)
+            if result.understood or behind:
+                logger.info(
+                    "sweep: session %d: %d new comments understood, %d found behind the cursor",
+                    session_id,
+                    result.understood,
+                    behind,
+                )
 
     run_task(work)
 

@@ -48,10 +48,15 @@ class CommentInsight(Base):
 class InsightCursor(Base):
     """How far comment understanding got in one live session.
 
-    Every comment event of the session with ``live_events.id <= through_event_id`` has its
-    ``comment_insights`` row. ``processed_at`` is the last time the worker ran for the session;
-    ``last_error`` says why it could not understand the comments then (e.g. the models are
-    missing): the console shows it, and the periodic sweep tries again.
+    The worker understands the comments after ``through_event_id`` and moves it forward.
+    ``processed_at`` is the last time the worker ran for the session; ``last_error`` says why it
+    could not understand the comments then (e.g. the models are missing): the console shows it,
+    and the periodic sweep tries again.
+
+    On PostgreSQL two batches of one session committing out of id order can leave a comment
+    behind the cursor. The sweep therefore checks, once the transactions of a range are surely
+    over, that every comment up to ``sweep_mark_event_id`` (the cursor it saw one sweep earlier)
+    has its insight, and then moves ``verified_through_event_id`` there.
     """
 
     __tablename__ = "insight_cursors"
@@ -59,5 +64,7 @@ class InsightCursor(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     through_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    verified_through_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    sweep_mark_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
     processed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

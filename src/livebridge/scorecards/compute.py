@@ -372,6 +372,8 @@ def rank_scorecards(cards: Sequence[HostScorecard], weights: RankingWeights) -> 
     A metric no card has is left out (its weight unused) and listed; a card lacking a metric the
     others have gets 0 for it: no evidence, no credit.
     """
+    if not cards:
+        return [], []
     weight_of = weights.model_dump()
     excluded: list[str] = []
     scaled: dict[str, list[float | None]] = {}

@@ -1,16 +1,8 @@
-"""What scorecards take from other domains that are still being built: integrity and demand topics.
+"""What scorecards take from other domains: integrity findings and demand topics, per session.
 
-These two functions are the seams. Each answers for a set of sessions and leaves out every session
-it has nothing for; a figure that depends on a missing session is then "not available" (暂无) on
-the scorecard, never a made-up number.
-
-- Integrity (``livebridge.integrity``) fills ``session_integrity``: per session the accounts and
-  orders its detectors flagged, the verified peak and average viewers and the authenticity index
-  (``None`` when the session has too little data for a confident index).
-- C2M (``livebridge.c2m``) fills ``session_demand_topics``: per session the ids of the demand topics
-  its comments were clustered into.
-
-Until those domains are merged, both return nothing for every session.
+Each answers for a set of sessions and leaves out every session it has nothing for (never
+assessed, no topic); a figure that depends on a missing session is then "not available" (暂无)
+on the scorecard, never a made-up number.
 """
 
 from __future__ import annotations
@@ -21,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject
+from livebridge.demand import service as demand_service
+from livebridge.integrity import service as integrity_service
 
 
 @dataclass(frozen=True)
@@ -35,12 +29,22 @@ class SessionIntegrity:
 async def session_integrity(
     session: AsyncSession, subject: Subject, session_ids: Collection[int]
 ) -> Mapping[int, SessionIntegrity]:
-    """Integrity findings per session; the integrity domain is not merged yet, so none."""
-    return {}
+    """Integrity findings per assessed session: what the detectors flagged and the verified viewers."""
+    assessed = await integrity_service.session_authenticity(session, subject, list(session_ids))
+    return {
+        session_id: SessionIntegrity(
+            flagged_viewers=frozenset(found.flagged_viewers),
+            flagged_orders=frozenset(found.flagged_orders),
+            verified_peak_viewers=int(found.figures.peak_online.verified),
+            verified_average_viewers=found.figures.average_online.verified,
+            authenticity_index=found.authenticity_index,
+        )
+        for session_id, found in assessed.items()
+    }
 
 
 async def session_demand_topics(
     session: AsyncSession, subject: Subject, session_ids: Collection[int]
 ) -> Mapping[int, frozenset[int]]:
-    """Demand topic ids per session; the C2M domain is not merged yet, so none."""
-    return {}
+    """Demand topic ids per session that contributed comments to them."""
+    return await demand_service.topics_of_sessions(session, subject, list(session_ids))
