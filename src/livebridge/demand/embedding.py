@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["EMBEDDING_SIZE", "SentenceEncoder", "TextEncoder", "shared_encoder"]
+__all__ = ["EMBEDDING_SIZE", "SentenceEncoder", "TextEncoder", "load_encoder", "shared_encoder"]
 
 EMBEDDING_SIZE = 512
 
@@ -45,6 +45,11 @@ def _loaded_model() -> Any:
     """The model, loaded by one thread only when several consumer threads ask at once."""
     with _loading:
         return _model()
+
+
+def load_encoder() -> None:
+    """Load the model now (a caller on an event loop runs this in a thread) rather than at the first ``encode``."""
+    _loaded_model()
 
 
 class SentenceEncoder:
