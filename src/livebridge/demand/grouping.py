@@ -14,15 +14,15 @@ same input (everything is ordered by ``event_row_id``):
    on cosine distance, cut at ``1 - cluster_threshold``.
 
 The similarity in steps 2 and 3 blends two signals: ``semantic_weight`` × the cosine of sentence
-embeddings (USE multilingual v3, ``embedding.py``: different wordings of one wish, 「能不能加个定时」
-and 「要是有定时功能就好了」) + the rest × the cosine of character 1–3-gram TF-IDF vectors (the
+embeddings (USE multilingual v3, ``embedding.py``: different wordings of one wish, 「希望加个定时功能」
+and 「定时功能什么时候有」) + the rest × the cosine of character 1–3-gram TF-IDF vectors (the
 shared words of rewordings of one phrase). Both parts are L2-normalised and concatenated with
 weights √w and √(1 − w), so the cosine of the concatenation is exactly the weighted sum. Only one
 text per near-duplicate group (its first) and at most ``centroid_sample`` distinct texts per
 existing topic are embedded: that bounds the encoder's work, and the vectors are cached per text.
 
-Before vectorising, forms of address (主播, 姐妹们 …), emoji and bracketed emotes and the
-product's own names are removed: they say nothing about what is asked.
+Before vectorising, forms of address (主播, 姐妹们 …), emoji and bracketed emotes, the product's own
+names and link numbers are removed: they say nothing about what is asked.
 """
 
 from __future__ import annotations
@@ -307,10 +307,9 @@ def group_comments(
         return np.asarray(matrix[[row_of[e] for e in event_ids]].mean(axis=0))
 
     weight = settings.semantic_weight
-    if weight > 0:
-        encoder = encoder or shared_encoder()
+    encoder = (encoder or shared_encoder()) if weight > 0 else None
     group_vectors = l2_normalize(np.vstack([mean_vector(ids) for ids in pending]))
-    if encoder is not None and weight > 0:
+    if encoder is not None:
         # One representative per near-duplicate group, its first comment: the others say the same.
         group_vectors = _blend(group_vectors, encoder.encode([cleaned[ids[0]] for ids in pending]), weight)
     leftover: list[int] = list(range(len(pending)))
@@ -324,7 +323,7 @@ def group_comments(
                 ]
             )
         )
-        if encoder is not None and weight > 0:
+        if encoder is not None:
             samples = [_sample(existing[t], cleaned, settings.centroid_sample) for t in topic_ids]
             embedded = encoder.encode([text for sample in samples for text in sample])
             bounds = np.cumsum([0, *(len(sample) for sample in samples)])
@@ -367,7 +366,7 @@ def _blend(text_vectors: Any, embeddings: Any, weight: float) -> Any:
 
 
 def _sample(members: Sequence[Comment], cleaned: Mapping[int, str], limit: int) -> list[str]:
-    """The first ``limit`` distinct non-empty texts of a topic, by comment id (a topic's oldest texts never change)."""
+    """A topic's first ``limit`` distinct non-empty texts by comment id: its centroid does not drift as it grows."""
     texts = (cleaned[c.event_row_id] for c in sorted(members, key=lambda c: c.event_row_id))
     return list(itertools.islice(dict.fromkeys(t for t in texts if t), limit))
 
