@@ -139,7 +139,8 @@ class TextCleaner:
     """Removes what says nothing about the request: address words, emotes, emoji, product names, link numbers."""
 
     def __init__(self, product_terms: Iterable[str] = ()) -> None:
-        terms = sorted({t.lower() for t in (*product_terms, *_DEMONSTRATIVES) if t}, key=len, reverse=True)
+        # Longest first (a name inside a longer one goes with it), then by text: the same order in every process.
+        terms = sorted({t.lower() for t in (*product_terms, *_DEMONSTRATIVES) if t}, key=lambda t: (-len(t), t))
         self._terms = terms
 
     def strip_leading(self, text: str) -> str:
