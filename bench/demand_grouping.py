@@ -16,9 +16,11 @@ import argparse
 import random
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from sklearn.metrics import adjusted_rand_score, v_measure_score
 
+from livebridge.demand.embedding import SentenceEncoder
 from livebridge.demand.grouping import Comment, GroupingSettings, TextCleaner, fit_vectorizer, group_comments
 from livebridge.simulate.comments import CommentWriter
 from livebridge.simulate.scenario import example_shelf
@@ -54,9 +56,15 @@ def simulated(count: int, seed: int) -> list[tuple[str, str, int, str]]:
 
 
 def run(
-    rows: list[tuple[str, str, int, str]], settings: GroupingSettings, *, incremental: bool = False
-) -> tuple[float, float, int, int, float]:
-    """Group every partition at once, or (``incremental``) the first half, then the second half into it."""
+    rows: list[tuple[str, str, int, str]],
+    settings: GroupingSettings,
+    *,
+    incremental: bool = False,
+) -> tuple[float, float, int, int, float, int]:
+    """Group every partition at once, or (``incremental``) the first half, then the second half into it.
+
+    A fresh encoder cache per run (the model stays loaded): the speed is that of a first rebuild."""
+    encoder = SentenceEncoder()
     shelf = example_shelf()
     partitions: dict[tuple[str, int], list[tuple[int, str, str]]] = defaultdict(list)
     for event_id, (kind, template, product, text) in enumerate(rows, start=1):
@@ -70,9 +78,9 @@ def run(
     for (kind, product), items in sorted(partitions.items()):
         comments = [Comment(e, t) for e, _, t in items]
         split = len(comments) // 2 if incremental else len(comments)
-        first = group_comments(comments[:split], {}, vectorizer, cleaners[product], settings)
+        first = group_comments(comments[:split], {}, vectorizer, cleaners[product], settings, encoder)
         existing = {n: [c for c in comments if c.event_row_id in set(ids)] for n, ids in enumerate(first.new_groups)}
-        second = group_comments(comments[split:], existing, vectorizer, cleaners[product], settings)
+        second = group_comments(comments[split:], existing, vectorizer, cleaners[product], settings, encoder)
         topic_of = {e: f"{kind}/{product}/{n}" for n, ids in existing.items() for e in (c.event_row_id for c in ids)}
         topic_of.update({e: f"{kind}/{product}/{n}" for e, n in second.joins.items()})
         topic_of.update({e: f"{kind}/{product}/new{n}" for n, ids in enumerate(second.new_groups) for e in ids})
@@ -86,37 +94,65 @@ def run(
         len(set(found)),
         len(set(truth)),
         len(rows) / elapsed,
+        encoder.encoded,
     )
+
+
+def paraphrases(settings: GroupingSettings) -> tuple[float, float, int]:
+    """ARI, V-measure and number of topics of the authored paraphrases, grouped at once."""
+    texts = [text for group in PARAPHRASES.values() for text in group]
+    truth = [name for name, group in PARAPHRASES.items() for _ in group]
+    cleaner = TextCleaner()
+    vectorizer = fit_vectorizer([cleaner.clean(t) for t in texts])
+    grouping = group_comments(
+        [Comment(i, normalize(t)) for i, t in enumerate(texts)], {}, vectorizer, cleaner, settings
+    )
+    found = {e: n for n, ids in enumerate(grouping.new_groups) for e in ids}
+    labels = [found[i] for i in range(len(texts))]
+    return adjusted_rand_score(truth, labels), v_measure_score(truth, labels), len(grouping.new_groups)
+
+
+def table(rows: list[tuple[str, str, int, str]], grid: list[GroupingSettings], *, incremental: bool) -> None:
+    print(
+        "weight  cluster  join   templates: ARI    V      topics/templates  comments/s  encoded"
+        "   paraphrases: ARI    V      topics"
+    )
+    for settings in grid:
+        ari, v, topics, templates, speed, encoded = run(rows, settings, incremental=incremental)
+        p_ari, p_v, p_topics = paraphrases(settings)
+        print(
+            f"{settings.semantic_weight:>6.2f}  {settings.cluster_threshold:>7.2f}  {settings.join_threshold:>4.2f}"
+            f"             {ari:.3f}  {v:.3f}  {topics:>5}/{templates:<5}       {speed:>9,.0f}  {encoded:>7}"
+            f"                {p_ari:.3f}  {p_v:.3f}  {p_topics:>3}/{len(PARAPHRASES)}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--weights", default="0,0.3,0.5,0.7", help="semantic weights to try (0: n-grams alone)")
+    parser.add_argument("--thresholds", default="0.3,0.35,0.4,0.45", help="cluster (and join) thresholds to try")
     args = parser.parse_args()
+    weights = [float(w) for w in args.weights.split(",")]
+    thresholds = [float(t) for t in args.thresholds.split(",")]
     rows = simulated(args.comments, args.seed)
+    started = time.perf_counter()
+    SentenceEncoder().encode(["加载模型"])
+    print(f"sentence encoder loaded in {time.perf_counter() - started:.1f} s (once per process)")
+    sample = sorted({text for *_, text in rows})[:1000]
+    started = time.perf_counter()
+    SentenceEncoder().encode(sample)
+    print(f"encoder alone: {len(sample) / (time.perf_counter() - started):,.0f} texts/s (one batch, one thread)")
     print(f"{len(rows)} simulated comments (demand/question/complaint) over {len(example_shelf())} products")
-    print("cluster_threshold  ARI    V-measure  topics/templates  comments/s")
-    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6):
-        ari, v, topics, templates, speed = run(rows, GroupingSettings(cluster_threshold=threshold))
-        print(f"{threshold:>17.2f}  {ari:.3f}  {v:.3f}      {topics:>5}/{templates:<5}       {speed:,.0f}")
-    texts = [text for group in PARAPHRASES.values() for text in group]
-    truth = [name for name, group in PARAPHRASES.items() for _ in group]
-    cleaner = TextCleaner()
-    grouping = group_comments(
-        [Comment(i, normalize(t)) for i, t in enumerate(texts)], {}, fit_vectorizer([cleaner.clean(t) for t in texts]),
-        cleaner,
-    )
-    found = {e: n for n, ids in enumerate(grouping.new_groups) for e in ids}
-    ari = adjusted_rand_score(truth, [found[i] for i in range(len(texts))])
-    print(f"authored paraphrases ({len(texts)} comments, {len(PARAPHRASES)} wishes): ARI {ari:.3f}, "
-          f"{len(grouping.new_groups)} topics at the default settings")
-    print("incremental (half, then half joining existing topics at cluster_threshold 0.4)")
-    print("join_threshold     ARI    V-measure  topics/templates  comments/s")
-    for threshold in (0.3, 0.4, 0.45, 0.5, 0.6):
-        settings = GroupingSettings(cluster_threshold=0.4, join_threshold=threshold)
-        ari, v, topics, templates, speed = run(rows, settings, incremental=True)
-        print(f"{threshold:>17.2f}  {ari:.3f}  {v:.3f}      {topics:>5}/{templates:<5}       {speed:,.0f}")
+    print("all at once (join threshold unused)")
+    default = GroupingSettings()
+    grid = [
+        replace(default, semantic_weight=w, cluster_threshold=t, join_threshold=t) for w in weights for t in thresholds
+    ]
+    table(rows, grid, incremental=False)
+    print("incremental (half, then half joining the first half's topics)")
+    table(rows, grid, incremental=True)
 
 
 if __name__ == "__main__":

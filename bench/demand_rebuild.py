@@ -5,7 +5,10 @@ simulated) are stored as comment events with their insights for one tenant with 
 products, then grouped. Printed per run: seconds and comments per second, beside the floor of the
 same run: reading the eligible insights alone (the SQL part every rebuild pays).
 
-    PYTHONPATH=src .venv/bin/python bench/demand_rebuild.py [--comments 5000] [--increment 500]
+    PYTHONPATH=src .venv/bin/python bench/demand_rebuild.py [--comments 5000] [--increment 500] [--semantic-weight 0]
+
+The first rebuild of a process also loads the sentence encoder (printed apart); ``--semantic-weight
+0`` groups by character n-grams alone, without the encoder (the grouping before embeddings).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from livebridge.cli import alembic_config
 from livebridge.config import Settings
 from livebridge.db import Database
 from livebridge.demand import service
+from livebridge.demand.embedding import shared_encoder
+from livebridge.demand.grouping import GroupingSettings
 from livebridge.demand.repository import InsightRepository
 from livebridge.live import service as live_service
 from livebridge.live.schemas import HostCreate, SessionCreate
@@ -126,34 +131,42 @@ async def add(
             )
 
 
-async def timed_rebuild(database: Database, subject: Subject, label: str, comments: int) -> None:
+async def timed_rebuild(
+    database: Database, subject: Subject, label: str, comments: int, settings: GroupingSettings
+) -> None:
     async with database.transaction(write=False) as session:
         started = time.perf_counter()
         await InsightRepository(session).eligible(subject)
         floor = time.perf_counter() - started
     async with database.transaction() as session:
+        encoded = shared_encoder().encoded
         started = time.perf_counter()
-        result = await service.rebuild_topics(session, subject, now=START + timedelta(days=1))
+        result = await service.rebuild_topics(session, subject, settings=settings, now=START + timedelta(days=1))
         elapsed = time.perf_counter() - started
     print(
         f"{label:<28} {elapsed:7.2f} s  {comments / elapsed:9,.0f} comments/s   "
         f"(reading the insights alone: {floor:.3f} s)  placed {result.comments_placed}, "
-        f"topics created {result.topics_created}, active {result.topics_active}"
+        f"topics created {result.topics_created}, active {result.topics_active}, "
+        f"texts encoded {shared_encoder().encoded - encoded}"
     )
 
 
-async def main(folder: str, comments: int, increment: int) -> None:
+async def main(folder: str, comments: int, increment: int, settings: GroupingSettings) -> None:
     url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
     database = Database(Settings(database_url=url, var_dir=Path(folder), secret_key="bench"))
     try:
         rng = random.Random(11)
         subject, session_id, product_ids = await setup(database)
         await add(database, subject, session_id, product_ids, comments, rng)
-        print(f"{comments} simulated comments over {len(product_ids)} products, SQLite, one process")
-        await timed_rebuild(database, subject, "first rebuild", comments)
-        await timed_rebuild(database, subject, "no-op rebuild (nothing new)", comments)
+        print(f"{comments} simulated comments over {len(product_ids)} products, SQLite, one process, {settings}")
+        if settings.semantic_weight > 0:
+            started = time.perf_counter()
+            shared_encoder().encode(["加载模型"])
+            print(f"loading the sentence encoder (once per process) {time.perf_counter() - started:.2f} s")
+        await timed_rebuild(database, subject, "first rebuild", comments, settings)
+        await timed_rebuild(database, subject, "no-op rebuild (nothing new)", comments, settings)
         await add(database, subject, session_id, product_ids, increment, rng)
-        await timed_rebuild(database, subject, f"+{increment} new comments", comments + increment)
+        await timed_rebuild(database, subject, f"+{increment} new comments", comments + increment, settings)
     finally:
         await database.dispose()
 
@@ -162,8 +175,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=5000)
     parser.add_argument("--increment", type=int, default=500)
+    parser.add_argument("--semantic-weight", type=float, default=GroupingSettings().semantic_weight)
     arguments = parser.parse_args()
+    grouping = GroupingSettings(semantic_weight=arguments.semantic_weight)
     with tempfile.TemporaryDirectory() as scratch:
         # Alembic runs its own event loop: migrate before ours starts.
         alembic_command.upgrade(alembic_config(f"sqlite+aiosqlite:///{Path(scratch) / 'bench.db'}"), "head")
-        asyncio.run(main(scratch, arguments.comments, arguments.increment))
+        asyncio.run(main(scratch, arguments.comments, arguments.increment, grouping))

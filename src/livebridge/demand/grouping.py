@@ -6,20 +6,29 @@ same input (everything is ordered by ``event_row_id``):
 1. **Near-duplicates** by MinHash-LSH over character bigrams (64 permutations, Jaccard ≥ 0.5, the
    setting measured best for 10–30 character comments in the reference notes). A new comment
    that near-duplicates a comment already in a topic joins that topic.
-2. **Existing topics**: each remaining near-duplicate group is compared (cosine over character
-   1–3-gram TF-IDF vectors) with the centroid of each existing topic, and joins the closest one
-   when the similarity reaches ``join_threshold``. Comments already in a topic never move, so topic
-   ids stay stable across rebuilds and user merges and splits survive.
+2. **Existing topics**: each remaining near-duplicate group is compared with the centroid of each
+   existing topic, and joins the closest one when the similarity reaches ``join_threshold``.
+   Comments already in a topic never move, so topic ids stay stable across rebuilds and user merges
+   and splits survive.
 3. **New topics**: the groups left over are clustered by average-linkage agglomerative clustering
    on cosine distance, cut at ``1 - cluster_threshold``.
 
-Before vectorising, forms of address (主播, 姐妹们 …), emoji and bracketed emotes and the
-product's own names are removed: they say nothing about what is asked.
+The similarity in steps 2 and 3 blends two signals: ``semantic_weight`` × the cosine of sentence
+embeddings (USE multilingual v3, ``embedding.py``: different wordings of one wish, 「希望加个定时功能」
+and 「定时功能什么时候有」) + the rest × the cosine of character 1–3-gram TF-IDF vectors (the
+shared words of rewordings of one phrase). Both parts are L2-normalised and concatenated with
+weights √w and √(1 − w), so the cosine of the concatenation is exactly the weighted sum. Only one
+text per near-duplicate group (its first) and at most ``centroid_sample`` distinct texts per
+existing topic are embedded: that bounds the encoder's work, and the vectors are cached per text.
+
+Before vectorising, forms of address (主播, 姐妹们 …), emoji and bracketed emotes, the product's own
+names and link numbers are removed: they say nothing about what is asked.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 from collections import Counter
@@ -33,6 +42,8 @@ from datasketch import MinHash, MinHashLSH
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
+
+from livebridge.demand.embedding import TextEncoder, shared_encoder
 
 __all__ = [
     "Comment",
@@ -54,6 +65,8 @@ _EMOTE = re.compile(r"\[[^\[\]]{1,6}\]")
 _NON_WORD = re.compile(r"[^\w]+")
 _EMOJI = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]")
 _DEMONSTRATIVES = ("这个", "这款", "那个")
+# A link number names the product (3号链接, 链接3, 三号, 3号宝贝): the partition already says which.
+_LINK_REFERENCE = re.compile(r"(?:\d{1,3}|[一二三四五六七八九十]{1,3})号(?:链接|宝贝)?|链接\s?\d{1,3}")
 # Words of two or more characters that carry no topic of their own (single characters are dropped anyway).
 STOPWORDS = frozenset(
     (
@@ -107,8 +120,10 @@ class GroupingSettings:
     num_perm: int = 64
     duplicate_threshold: float = 0.5
     # Chosen with bench/demand_grouping.py (see docs/benchmarks.md).
-    join_threshold: float = 0.4
-    cluster_threshold: float = 0.4
+    join_threshold: float = 0.45
+    cluster_threshold: float = 0.45
+    semantic_weight: float = 0.6  # 0: character n-grams alone, no encoder
+    centroid_sample: int = 32
 
 
 @dataclass
@@ -121,10 +136,11 @@ class Grouping:
 
 
 class TextCleaner:
-    """Removes what says nothing about the request: address words, emotes, emoji, product names."""
+    """Removes what says nothing about the request: address words, emotes, emoji, product names, link numbers."""
 
     def __init__(self, product_terms: Iterable[str] = ()) -> None:
-        terms = sorted({t.lower() for t in (*product_terms, *_DEMONSTRATIVES) if t}, key=len, reverse=True)
+        # Longest first (a name inside a longer one goes with it), then by text: the same order in every process.
+        terms = sorted({t.lower() for t in (*product_terms, *_DEMONSTRATIVES) if t}, key=lambda t: (-len(t), t))
         self._terms = terms
 
     def strip_leading(self, text: str) -> str:
@@ -144,6 +160,7 @@ class TextCleaner:
                 cleaned = cleaned[len(word) :]
         for term in self._terms:
             cleaned = cleaned.replace(term, " ")
+        cleaned = _LINK_REFERENCE.sub(" ", cleaned)
         return " ".join(cleaned.split())
 
 
@@ -217,8 +234,11 @@ def group_comments(
     vectorizer: TfidfVectorizer,
     cleaner: TextCleaner,
     settings: GroupingSettings | None = None,
+    encoder: TextEncoder | None = None,
 ) -> Grouping:
-    """Place ``new`` comments of one partition: join ``existing`` topics (id → members) or form new groups."""
+    """Place ``new`` comments of one partition: join ``existing`` topics (id → members) or form new groups.
+
+    ``encoder`` embeds texts when ``settings.semantic_weight`` > 0 (the process's shared encoder if not given)."""
     settings = settings or GroupingSettings()
     grouping = Grouping()
     if not new:
@@ -287,7 +307,12 @@ def group_comments(
     def mean_vector(event_ids: Iterable[int]) -> Any:
         return np.asarray(matrix[[row_of[e] for e in event_ids]].mean(axis=0))
 
+    weight = settings.semantic_weight
+    encoder = (encoder or shared_encoder()) if weight > 0 else None
     group_vectors = l2_normalize(np.vstack([mean_vector(ids) for ids in pending]))
+    if encoder is not None:
+        # One representative per near-duplicate group, its first comment: the others say the same.
+        group_vectors = _blend(group_vectors, encoder.encode([cleaned[ids[0]] for ids in pending]), weight)
     leftover: list[int] = list(range(len(pending)))
     if existing:
         topic_ids = sorted(existing)
@@ -299,6 +324,17 @@ def group_comments(
                 ]
             )
         )
+        if encoder is not None:
+            samples = [_sample(existing[t], cleaned, settings.centroid_sample) for t in topic_ids]
+            embedded = encoder.encode([text for sample in samples for text in sample])
+            bounds = np.cumsum([0, *(len(sample) for sample in samples)])
+            semantic_centroids = np.vstack(
+                [
+                    embedded[start:end].mean(axis=0) if end > start else np.zeros(embedded.shape[1], np.float32)
+                    for start, end in itertools.pairwise(bounds.tolist())
+                ]
+            )
+            centroids = _blend(centroids, l2_normalize(semantic_centroids), weight)
         similarity = group_vectors @ centroids.T
         leftover = []
         for index, ids in enumerate(pending):
@@ -323,6 +359,17 @@ def group_comments(
             clusters.setdefault(int(label), []).extend(pending[index])
         grouping.new_groups.extend(sorted((sorted(ids) for ids in clusters.values()), key=lambda ids: ids[0]))
     return grouping
+
+
+def _blend(text_vectors: Any, embeddings: Any, weight: float) -> Any:
+    """Rows whose cosine is ``weight`` × the embeddings' cosine + (1 − ``weight``) × the text vectors'."""
+    return l2_normalize(np.hstack([np.sqrt(1.0 - weight) * text_vectors, np.sqrt(weight) * embeddings]))
+
+
+def _sample(members: Sequence[Comment], cleaned: Mapping[int, str], limit: int) -> list[str]:
+    """A topic's first ``limit`` distinct non-empty texts by comment id: its centroid does not drift as it grows."""
+    texts = (cleaned[c.event_row_id] for c in sorted(members, key=lambda c: c.event_row_id))
+    return list(itertools.islice(dict.fromkeys(t for t in texts if t), limit))
 
 
 def readable_label(texts: Sequence[str], vectors: Any, cleaner: TextCleaner, limit: int = 24) -> str:

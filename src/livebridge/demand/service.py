@@ -8,6 +8,7 @@ spam in a session; integrity detectors add theirs through the ``excluded`` provi
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livebridge.authz import Permission, Subject
 from livebridge.catalog import service as catalog_service
 from livebridge.db import Database
+from livebridge.demand.embedding import load_encoder
 from livebridge.demand.grouping import (
     Comment,
     GroupingSettings,
@@ -217,6 +219,9 @@ async def rebuild_topics(
     counted = [r for r in rows if r.viewer_key is None or r.viewer_key not in blocked.get(r.session_id, ())]
     counted_ids = {r.event_row_id for r in counted}
     members = await topics.members(subject)
+    if (settings or GroupingSettings()).semantic_weight > 0 and any(e not in members for e in counted_ids):
+        # The first grouping of a process loads the sentence encoder (seconds): off the event loop, before any write.
+        await asyncio.to_thread(load_encoder)
     await topics.remove_members(subject, sorted(e for e in members if e not in counted_ids))
     members = {e: t for e, t in members.items() if e in counted_ids}
 

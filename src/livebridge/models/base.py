@@ -48,8 +48,12 @@ class SimulatedMixin:
     is_simulated: Mapped[bool] = mapped_column(default=False)
 
 
-def enum_column(enum_class: type[enum.Enum], length: int = 32) -> Enum:
-    """A portable enum: VARCHAR plus a CHECK constraint, storing the member's value."""
+def enum_column(enum_class: type[enum.Enum], length: int = 32, *, name: str | None = None) -> Enum:
+    """A portable enum: VARCHAR plus a CHECK constraint, storing the member's value.
+
+    The constraint is named after the enum; a table with two columns of one enum names them apart
+    (``name=``), or PostgreSQL refuses the second constraint of the same name.
+    """
     return Enum(
         enum_class,
         native_enum=False,
@@ -57,5 +61,5 @@ def enum_column(enum_class: type[enum.Enum], length: int = 32) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
         create_constraint=True,
-        name=enum_class.__name__.lower(),
+        name=name or enum_class.__name__.lower(),
     )
