@@ -48,8 +48,11 @@ class SimulatedMixin:
     is_simulated: Mapped[bool] = mapped_column(default=False)
 
 
-def enum_column(enum_class: type[enum.Enum], length: int = 32) -> Enum:
-    """A portable enum: VARCHAR plus a CHECK constraint, storing the member's value."""
+def enum_column(enum_class: type[enum.Enum], length: int = 32, *, name: str | None = None) -> Enum:
+    """A portable enum: VARCHAR plus a CHECK constraint, storing the member's value.
+
+    ``name`` names the CHECK constraint when one table has two columns of the same enum
+    (PostgreSQL refuses two constraints of one name on a table)."""
     return Enum(
         enum_class,
         native_enum=False,
@@ -57,5 +60,5 @@ def enum_column(enum_class: type[enum.Enum], length: int = 32) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
         create_constraint=True,
-        name=enum_class.__name__.lower(),
+        name=name or enum_class.__name__.lower(),
     )

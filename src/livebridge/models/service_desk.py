@@ -101,8 +101,8 @@ class TicketEvent(IdMixin, TenantMixin, Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime]
     action: Mapped[str] = mapped_column(String(32))
-    from_status: Mapped[TicketStatus | None] = mapped_column(enum_column(TicketStatus))
-    to_status: Mapped[TicketStatus | None] = mapped_column(enum_column(TicketStatus))
+    from_status: Mapped[TicketStatus | None] = mapped_column(enum_column(TicketStatus, name="from_ticketstatus"))
+    to_status: Mapped[TicketStatus | None] = mapped_column(enum_column(TicketStatus, name="to_ticketstatus"))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_name: Mapped[str] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
