@@ -1,26 +1,32 @@
 """Settlement benchmark: one dealer, one period, N completed live orders (default 1,000,000).
 
-    PYTHONPATH=src .venv/bin/python bench/settlement.py [--orders 1000000]
+    PYTHONPATH=src .venv/bin/python bench/settlement.py [--orders 1000000] [--postgres postgresql+asyncpg://…]
 
-On a fresh SQLite database it loads N simulated orders (not timed), then prints in one run:
-  raw select   the engine reading the same five columns of the period's orders (sqlite3, the read limit)
-  raw insert   the engine writing N finished line rows in one transaction (sqlite3 executemany, the write limit)
+On a fresh database (SQLite by default; with ``--postgres``, a new scratch database on that server)
+it loads N simulated orders (not timed), then prints in one run:
+  raw select   the driver reading the same four columns of the period's orders (the read limit)
+  raw insert   the driver writing N line rows to a table without keys or indexes in one transaction
+               (SQLite: multi-row INSERTs of 1,000 rows; PostgreSQL: COPY — the write limit)
   compute      the NumPy arithmetic alone (rates in force, half-up commission, totals, fingerprint)
   settle       settlement.service.do_settle_period end to end: read, compute, write every line
-  re-run       the same call again (deletes and rewrites the draft; the fingerprint must not change)
+  re-run       the same call again on the same data (the fingerprint must not change; the stored
+               lines are kept, not rewritten)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sqlite3
 import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
+import asyncpg
 import numpy as np
 from alembic import command as alembic_command
 
@@ -38,12 +44,36 @@ from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.schemas import OrganizationCreate, TenantCreate
 
 PERIOD = (date(2026, 10, 1), date(2026, 11, 1))
-ORDER_INSERT = (
-    "INSERT INTO orders (tenant_id, platform, order_no, shop, sku_code, quantity, paid_fen, buyer_hash, "
-    "routing_state, status, status_raw, created_at_platform, paid_at, finished_at, traffic_source, dealer_id, "
-    "dealer_attribution, flags, content_hash, imported_at, updated_at, is_simulated, district_code) "
-    "VALUES (?, 'douyin', ?, 'bench', 'SKU', 1, ?, 'x', 'routed', 'completed', '5', ?, ?, ?, 'live', ?, "
-    "'territory', '[]', 'x', ?, ?, 1, '330106')"
+ORDER_COLUMNS = (
+    "tenant_id",
+    "order_no",
+    "paid_fen",
+    "created_at_platform",
+    "paid_at",
+    "finished_at",
+    "dealer_id",
+    "imported_at",
+    "updated_at",
+)
+ORDER_CONSTANTS = {
+    "platform": "'douyin'",
+    "shop": "'bench'",
+    "sku_code": "'SKU'",
+    "quantity": "1",
+    "buyer_hash": "'x'",
+    "routing_state": "'routed'",
+    "status": "'completed'",
+    "status_raw": "'5'",
+    "traffic_source": "'live'",
+    "dealer_attribution": "'territory'",
+    "flags": "'[]'",
+    "content_hash": "'x'",
+    "is_simulated": "1",
+    "district_code": "'330106'",
+}
+RAW_SELECT = (
+    "SELECT id, paid_fen, paid_at, order_no FROM orders WHERE tenant_id = $1 AND dealer_id = $2 "
+    "AND status = 'completed' AND traffic_source = 'live'"
 )
 
 
@@ -93,43 +123,124 @@ async def prepare(database: Database) -> tuple[Subject, int]:
     return subject, dealer.id
 
 
-def load_orders(path: Path, tenant_id: int, dealer_id: int, count: int) -> None:
-    """N completed live orders paid and finished across October (sqlite3 executemany, not timed)."""
+def order_rows(tenant_id: int, dealer_id: int, count: int) -> list[tuple[object, ...]]:
+    """N completed live orders paid and finished across October (in ORDER_COLUMNS order)."""
     rng = np.random.default_rng(7)
     paid = rng.integers(100, 500_000, size=count)
     seconds = rng.integers(0, 30 * 86_400, size=count)
     start = datetime(2026, 9, 30, 16, tzinfo=UTC)  # 2026-10-01 00:00 in Shanghai
-    stamp = "2026-11-20 00:00:00.000000"
-    rows = []
+    stamp = datetime(2026, 11, 20, tzinfo=UTC)
+    rows: list[tuple[object, ...]] = []
     for i in range(count):
-        paid_at = (start + timedelta(seconds=int(seconds[i]))).replace(tzinfo=None).isoformat(" ", "microseconds")
+        paid_at = start + timedelta(seconds=int(seconds[i]))
         rows.append((tenant_id, f"B{i:09d}", int(paid[i]), paid_at, paid_at, paid_at, dealer_id, stamp, stamp))
-    with sqlite3.connect(path) as connection:
-        connection.executemany(ORDER_INSERT, rows)
+    return rows
 
 
-def raw_select(path: Path, tenant_id: int, dealer_id: int) -> tuple[float, int]:
-    begin = time.perf_counter()
-    with sqlite3.connect(path) as connection:
-        rows = connection.execute(
-            "SELECT id, order_no, paid_fen, paid_at, created_at_platform FROM orders WHERE tenant_id = ? "
-            "AND dealer_id = ? AND status = 'completed' AND traffic_source = 'live'",
-            (tenant_id, dealer_id),
-        ).fetchall()
-    return time.perf_counter() - begin, len(rows)
+class Engine(Protocol):
+    url: str
+
+    async def load(self, rows: list[tuple[object, ...]]) -> None: ...
+    async def raw_select(self, tenant_id: int, dealer_id: int) -> tuple[float, int]: ...
+    async def raw_insert(self, count: int) -> float: ...
 
 
-def raw_insert(path: Path, count: int) -> float:
-    rows = [(1, 1, i, "commission", None, "order", i, f"B{i:09d}", 29_900, 300, 897, None, None) for i in range(count)]
-    with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TEMP TABLE lines_copy AS SELECT * FROM settlement_lines WHERE 0")
-        columns = ", ".join(LINE_COLUMNS)
+class SQLiteEngine:
+    """sqlite3 itself, on the database file the service uses."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.url = f"sqlite+aiosqlite:///{path}"
+
+    async def load(self, rows: list[tuple[object, ...]]) -> None:
+        def text(value: object) -> object:  # how the UTCDateTime column stores an instant on SQLite
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds") if isinstance(value, datetime) else value
+
+        with sqlite3.connect(self.path) as connection:
+            connection.executemany(
+                f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}, {', '.join(ORDER_CONSTANTS)}) "
+                f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))}, {', '.join(ORDER_CONSTANTS.values())})",
+                ([text(v) for v in row] for row in rows),
+            )
+
+    async def raw_select(self, tenant_id: int, dealer_id: int) -> tuple[float, int]:
         begin = time.perf_counter()
-        connection.executemany(
-            f"INSERT INTO lines_copy ({columns}) VALUES ({', '.join('?' * len(LINE_COLUMNS))})", rows
+        with sqlite3.connect(self.path) as connection:
+            query = RAW_SELECT.replace("$1", "?").replace("$2", "?")
+            rows = connection.execute(query, (tenant_id, dealer_id)).fetchall()
+        return time.perf_counter() - begin, len(rows)
+
+    async def raw_insert(self, count: int) -> float:
+        rows = line_rows(count)
+        row = f"({', '.join('?' * len(LINE_COLUMNS))})"
+        with sqlite3.connect(self.path) as connection:
+            connection.execute("CREATE TEMP TABLE lines_copy AS SELECT * FROM settlement_lines WHERE 0")
+            columns = ", ".join(LINE_COLUMNS)
+            begin = time.perf_counter()
+            for first in range(0, count, 1_000):
+                chunk = rows[first : first + 1_000]
+                connection.execute(
+                    f"INSERT INTO lines_copy ({columns}) VALUES {', '.join([row] * len(chunk))}",
+                    list(itertools.chain.from_iterable(chunk)),
+                )
+            connection.commit()
+            return time.perf_counter() - begin
+
+
+class PostgresEngine:
+    """asyncpg itself, on a scratch database created for this run."""
+
+    def __init__(self, server_url: str) -> None:
+        self.admin = server_url.replace("postgresql+asyncpg://", "postgresql://")
+        self.name = f"lbbench_settle_{uuid.uuid4().hex[:8]}"
+        self.url = server_url.rsplit("/", 1)[0] + "/" + self.name
+        self.dsn = self.url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def create(self) -> None:
+        connection = await asyncpg.connect(self.admin)
+        await connection.execute(f'CREATE DATABASE "{self.name}"')
+        await connection.close()
+
+    async def drop(self) -> None:
+        connection = await asyncpg.connect(self.admin)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+        await connection.close()
+
+    async def load(self, rows: list[tuple[object, ...]]) -> None:
+        connection = await asyncpg.connect(self.dsn)
+        constants = {column: value.strip("'") for column, value in ORDER_CONSTANTS.items()}
+        constants["quantity"] = 1  # type: ignore[assignment]
+        constants["is_simulated"] = True  # type: ignore[assignment]
+        await connection.copy_records_to_table(
+            "orders",
+            records=(row + tuple(constants.values()) for row in rows),
+            columns=[*ORDER_COLUMNS, *constants],
         )
-        connection.commit()
-        return time.perf_counter() - begin
+        await connection.execute("ANALYZE orders")
+        await connection.close()
+
+    async def raw_select(self, tenant_id: int, dealer_id: int) -> tuple[float, int]:
+        connection = await asyncpg.connect(self.dsn)
+        begin = time.perf_counter()
+        rows = await connection.fetch(RAW_SELECT, tenant_id, dealer_id)
+        elapsed = time.perf_counter() - begin
+        await connection.close()
+        return elapsed, len(rows)
+
+    async def raw_insert(self, count: int) -> float:
+        rows = line_rows(count)
+        connection = await asyncpg.connect(self.dsn)
+        await connection.execute("CREATE TEMP TABLE lines_copy AS SELECT * FROM settlement_lines WHERE false")
+        begin = time.perf_counter()
+        async with connection.transaction():
+            await connection.copy_records_to_table("lines_copy", records=rows, columns=LINE_COLUMNS)
+        elapsed = time.perf_counter() - begin
+        await connection.close()
+        return elapsed
+
+
+def line_rows(count: int) -> list[tuple[object, ...]]:
+    return [(1, 1, i, "commission", None, "order", i, f"B{i:09d}", 29_900, 300, 897, None, None) for i in range(count)]
 
 
 def compute_only(count: int) -> float:
@@ -157,40 +268,50 @@ async def settle(database: Database, subject: Subject, dealer_id: int) -> tuple[
     return time.perf_counter() - begin, statement.fingerprint, statement.line_count, statement.net_fen
 
 
-def main(count: int) -> None:
+def main(count: int, postgres: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        alembic_command.upgrade(alembic_config(url), "head")
-        asyncio.run(run(path, url, count))
+        engine: Engine
+        if postgres:
+            engine = PostgresEngine(postgres)
+            asyncio.run(engine.create())
+        else:
+            engine = SQLiteEngine(Path(tmp) / "bench.db")
+        try:
+            alembic_command.upgrade(alembic_config(engine.url), "head")
+            asyncio.run(run(engine, count, Path(tmp)))
+        finally:
+            if isinstance(engine, PostgresEngine):
+                asyncio.run(engine.drop())
 
 
-async def run(path: Path, url: str, count: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        database = Database(Settings(database_url=url, var_dir=Path(tmp), secret_key="bench", environment="test"))
-        subject, dealer_id = await prepare(database)
-        assert subject.tenant_id is not None
-        load_orders(path, subject.tenant_id, dealer_id, count)
-        select_s, selected = raw_select(path, subject.tenant_id, dealer_id)
-        insert_s = raw_insert(path, count)
-        compute_s = compute_only(count)
-        settle_s, fingerprint, lines, net = await settle(database, subject, dealer_id)
-        rerun_s, again, _, _ = await settle(database, subject, dealer_id)
-        await database.dispose()
+async def run(engine: Engine, count: int, var_dir: Path) -> None:
+    database = Database(Settings(database_url=engine.url, var_dir=var_dir, secret_key="bench", environment="test"))
+    subject, dealer_id = await prepare(database)
+    assert subject.tenant_id is not None
+    await engine.load(order_rows(subject.tenant_id, dealer_id, count))
+    select_s, selected = await engine.raw_select(subject.tenant_id, dealer_id)
+    insert_s = await engine.raw_insert(count)
+    compute_s = compute_only(count)
+    settle_s, fingerprint, lines, net = await settle(database, subject, dealer_id)
+    rerun_s, again, _, _ = await settle(database, subject, dealer_id)
+    await database.dispose()
     assert selected == lines == count
     assert again == fingerprint
-    print(f"orders: {count:,}  lines: {lines:,}  net: ¥{net / 100:,.2f}  fingerprint {fingerprint[:12]}…")
-    print(f"raw select   {select_s:6.2f} s   {count / select_s:12,.0f} rows/s   (sqlite3, the read limit)")
-    print(f"raw insert   {insert_s:6.2f} s   {count / insert_s:12,.0f} rows/s   (sqlite3 executemany, the write limit)")
+    label = "PostgreSQL" if isinstance(engine, PostgresEngine) else "SQLite"
+    print(f"[{label}] orders: {count:,}  lines: {lines:,}  net: ¥{net / 100:,.2f}  fingerprint {fingerprint[:12]}…")
+    print(f"raw select   {select_s:6.2f} s   {count / select_s:12,.0f} rows/s   (the driver alone, the read limit)")
+    print(f"raw insert   {insert_s:6.2f} s   {count / insert_s:12,.0f} rows/s   (the driver alone, the write limit)")
     print(f"compute      {compute_s:6.2f} s   {count / compute_s:12,.0f} orders/s (NumPy arithmetic alone)")
     print(
         f"settle       {settle_s:6.2f} s   {count / settle_s:12,.0f} orders/s (read + compute + write, "
         f"{settle_s / (select_s + insert_s):.2f}× the raw select + insert)"
     )
-    print(f"re-run       {rerun_s:6.2f} s   {count / rerun_s:12,.0f} orders/s")
+    print(f"re-run       {rerun_s:6.2f} s   {count / rerun_s:12,.0f} orders/s (same data: lines kept)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1_000_000)
-    main(parser.parse_args().orders)
+    parser.add_argument("--postgres", help="postgresql+asyncpg://… of a server to create a scratch database on")
+    arguments = parser.parse_args()
+    main(arguments.orders, arguments.postgres)

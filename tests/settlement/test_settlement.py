@@ -68,6 +68,11 @@ async def _lines(database: Database, tenant: TenantFixture, statement_id: int) -
     ]
 
 
+async def _line_ids(database: Database, tenant: TenantFixture, statement_id: int) -> list[int]:
+    async with database.transaction(write=False) as session:
+        return [line.id for line in await service.statement_lines(session, tenant.subject, statement_id)]
+
+
 async def test_a_statement_of_commissions_fees_and_penalties_traceable_and_identical_on_re_runs(
     database: Database, tenant: TenantFixture
 ) -> None:
@@ -112,10 +117,20 @@ async def test_a_statement_of_commissions_fees_and_penalties_traceable_and_ident
         (LineKind.COMMISSION, 17, 300, 1),
         (LineKind.COMMISSION, 10000, 300, 300),
     ]
+    stored_ids = await _line_ids(database, tenant, first.id)
     again = (await _settle(database, tenant, OCTOBER)).statements[0]
     assert again.id == first.id
     assert again.fingerprint == first.fingerprint
     assert await _lines(database, tenant, again.id) == lines
+    assert await _line_ids(database, tenant, again.id) == stored_ids  # the same data: the stored lines are kept
+
+    await _import(database, tenant, [_order("A6", sku, "10.00", "2026-10-20 12:00:00")])  # a late import
+    changed = (await _settle(database, tenant, OCTOBER)).statements[0]
+    assert changed.fingerprint != first.fingerprint
+    assert (changed.line_count, changed.commission_fen) == (first.line_count + 1, 1201 + 30)
+    changed_lines = await _lines(database, tenant, changed.id)
+    assert sum(line[6] for line in changed_lines) == changed.net_fen  # type: ignore[misc]
+    assert len(changed_lines) == changed.line_count
 
     with pytest.raises(Conflict) as refused:
         async with database.transaction() as session:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+import numpy as np
 from sqlalchemy import BigInteger, Select, and_, cast, delete, func, select
 
 from livebridge.authz import Subject, organization_restriction, scoped
@@ -22,6 +25,7 @@ from livebridge.models import (
     TicketStatus,
     TrafficSource,
 )
+from livebridge.settlement.compute import Int64
 
 LINE_COLUMNS: Final = (
     "tenant_id",
@@ -38,9 +42,17 @@ LINE_COLUMNS: Final = (
     "agreement_id",
     "adjusts_statement_id",
 )
-_SQLITE_INSERT: Final = (
-    f"INSERT INTO settlement_lines ({', '.join(LINE_COLUMNS)}) VALUES ({', '.join('?' * len(LINE_COLUMNS))})"  # noqa: S608 - constant column names
-)
+# SQLite writes lines as multi-row INSERTs: one statement per chunk rather than one per row halves
+# the write time (measured, docs/benchmarks.md); 1,000 rows × 13 columns stays under SQLite's
+# default limit of 32,766 bound values per statement.
+_SQLITE_ROWS_PER_INSERT: Final = 1_000
+_SQLITE_ROW: Final = f"({', '.join('?' * len(LINE_COLUMNS))})"
+
+
+@functools.cache
+def _sqlite_insert(row_count: int) -> str:
+    values = ", ".join([_SQLITE_ROW] * row_count)
+    return f"INSERT INTO settlement_lines ({', '.join(LINE_COLUMNS)}) VALUES {values}"  # noqa: S608 - constant column names
 
 
 def epoch(value: datetime) -> int:
@@ -55,28 +67,38 @@ class SourceRepository:
 
     async def completed_orders(
         self, subject: Subject, dealer_id: int, start: datetime, end: datetime
-    ) -> tuple[list[int], list[str], list[int], list[int]]:
+    ) -> tuple[Int64, list[str], Int64, Int64]:
         """Columns (ids, order numbers, paid fen, paid-at epoch seconds) of the completed live orders
-        finished in the period. The hot path of settlement: plain Core rows, the epoch computed by the
-        engine, no per-row type processing."""
+        finished in the period. The hot path of settlement: the epoch is computed by the engine and the
+        rows are taken as the driver returns them (plain tuples, no Row objects or per-value type
+        processing: the columns are integers and text), then turned into NumPy columns."""
         connection = await self.session.connection()
         paid_at = func.coalesce(Order.paid_at, Order.created_at_platform)
         if connection.dialect.name == "postgresql":
             paid_epoch = cast(func.floor(func.extract("epoch", paid_at)), BigInteger)  # whole seconds, as on SQLite
         else:
             paid_epoch = cast(func.strftime("%s", paid_at), BigInteger)
-        statement = scoped(select(Order.id, Order.order_no, Order.paid_fen, paid_epoch), Order, subject).where(
+        statement = scoped(select(Order.id, Order.paid_fen, paid_epoch, Order.order_no), Order, subject).where(
             Order.dealer_id == dealer_id,
             Order.traffic_source == TrafficSource.LIVE,
             Order.status == OrderStatus.COMPLETED,
             Order.finished_at >= start,
             Order.finished_at < end,
         )
-        rows = (await connection.execute(statement)).all()
+        result = await connection.execute(statement)
+        rows = result.cursor.fetchall()
+        result.close()
         if not rows:
-            return [], [], [], []
-        ids, numbers, paid, epochs = zip(*rows, strict=True)
-        return list(ids), list(numbers), list(paid), list(epochs)
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, [], empty, empty
+        # One comprehension per column: unpacking with zip(*rows) would build a million tuples
+        # and set off the garbage collector again and again.
+        return (
+            np.array([row[0] for row in rows], dtype=np.int64),
+            [row[3] for row in rows],
+            np.array([row[1] for row in rows], dtype=np.int64),
+            np.array([row[2] for row in rows], dtype=np.int64),
+        )
 
     async def orders_by_id(self, subject: Subject, order_ids: list[int]) -> list[tuple[int, str, int, str]]:
         """(id, order no, paid fen, status) of these orders."""
@@ -211,19 +233,26 @@ class StatementRepository(Repository[SettlementStatement]):
         await self.session.flush()
         return statement
 
-    async def replace_lines(self, statement_id: int, rows: list[tuple[Any, ...]]) -> None:
-        """Delete a draft's lines and write the new ones through the engine's bulk path."""
+    async def replace_lines(self, statement_id: int, columns: list[list[Any]]) -> None:
+        """Delete a draft's lines and write the new ones (given as columns in ``LINE_COLUMNS`` order)
+        through the engine's bulk path: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
         await self.session.execute(delete(SettlementLine).where(SettlementLine.statement_id == statement_id))
-        if not rows:
+        if not columns or not columns[0]:
             return
         connection = await self.session.connection()
         if connection.dialect.name == "postgresql":
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None
-            await driver.copy_records_to_table("settlement_lines", records=rows, columns=LINE_COLUMNS)
-        else:
-            await connection.exec_driver_sql(_SQLITE_INSERT, rows)
+            await driver.copy_records_to_table(
+                "settlement_lines", records=zip(*columns, strict=True), columns=LINE_COLUMNS
+            )
+            return
+        for first in range(0, len(columns[0]), _SQLITE_ROWS_PER_INSERT):
+            chunk = [column[first : first + _SQLITE_ROWS_PER_INSERT] for column in columns]
+            await connection.exec_driver_sql(
+                _sqlite_insert(len(chunk[0])), tuple(itertools.chain.from_iterable(zip(*chunk, strict=True)))
+            )
 
 
 KINDS_SETTLED_DIRECTLY: Final = (LineKind.COMMISSION, LineKind.TICKET_FEE, LineKind.PENALTY)

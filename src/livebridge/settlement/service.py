@@ -95,11 +95,8 @@ async def _period_lines(
     sources = SourceRepository(session)
     start_at, end_at = period_bounds(start, end)
     lines = Lines()
-    order_ids, labels, paid, paid_epochs = await sources.completed_orders(subject, dealer_id, start_at, end_at)
-    if order_ids:
-        ids = np.array(order_ids, dtype=np.int64)
-        base = np.array(paid, dtype=np.int64)
-        paid_at = np.array(paid_epochs, dtype=np.int64)
+    ids, labels, base, paid_at = await sources.completed_orders(subject, dealer_id, start_at, end_at)
+    if ids.size:
         rates = rates_at(paid_at, terms.effective_from, terms.rates)
         agreements = rates_at(paid_at, terms.effective_from, terms.ids)
         covered = rates >= 0  # paid before any agreement: no commission
@@ -337,19 +334,27 @@ async def _write(
     statement.penalty_fen = totals[LineKind.PENALTY]
     statement.adjustment_fen = totals[LineKind.ADJUSTMENT]
     statement.net_fen = sum(totals.values())
+    fingerprint = lines.fingerprint()
+    # The fingerprint covers every value of every line, in order: when it and the count are those
+    # stored, the stored lines are these lines, and an identical re-run keeps them instead of
+    # deleting and writing them again.
+    unchanged = statement.id is not None and statement.line_count == len(lines) and statement.fingerprint == fingerprint
     statement.line_count = len(lines)
-    statement.fingerprint = lines.fingerprint()
+    statement.fingerprint = fingerprint
     statement.computed_at = utcnow()
     await repository.add(statement)
-    await repository.replace_lines(statement.id, _rows(statement, lines))
+    if not unchanged:
+        await repository.replace_lines(statement.id, _columns(statement, lines))
     return statement
 
 
-def _rows(statement: SettlementStatement, lines: Lines) -> list[tuple[object, ...]]:
+def _columns(statement: SettlementStatement, lines: Lines) -> list[list[object]]:
+    """The lines as columns in ``LINE_COLUMNS`` order (columns, not a million row tuples: the
+    repository forms rows a chunk at a time)."""
     count = len(lines)
     if count == 0:
         return []
-    columns: dict[str, list[int | None]] = {}
+    columns: dict[str, list[object]] = {}
     for name in ("ref_id", "base_fen", "amount_fen", "rate_bps", "agreement_id", "adjusts_statement_id"):
         values = lines.column(name)
         # -1 marks "none" in the optional columns (rate, agreement, adjusted statement).
@@ -359,24 +364,21 @@ def _rows(statement: SettlementStatement, lines: Lines) -> list[tuple[object, ..
             else values.tolist()
         )
     ref_types = [t.value for t in lines.ref_type] if len(set(lines.ref_type)) > 1 else [lines.ref_type[0].value] * count
-    return list(
-        zip(
-            [statement.tenant_id] * count,
-            [statement.id] * count,
-            range(1, count + 1),
-            lines.kind_values(),
-            lines.adjusted_kind,
-            ref_types,
-            columns["ref_id"],
-            lines.ref_label,
-            columns["base_fen"],
-            columns["rate_bps"],
-            columns["amount_fen"],
-            columns["agreement_id"],
-            columns["adjusts_statement_id"],
-            strict=True,
-        )
-    )
+    return [
+        [statement.tenant_id] * count,
+        [statement.id] * count,
+        list(range(1, count + 1)),
+        list(lines.kind_values()),
+        list(lines.adjusted_kind),
+        list(ref_types),
+        columns["ref_id"],
+        list(lines.ref_label),
+        columns["base_fen"],
+        columns["rate_bps"],
+        columns["amount_fen"],
+        columns["agreement_id"],
+        columns["adjusts_statement_id"],
+    ]
 
 
 async def do_approve(session: AsyncSession, subject: Subject, statement_id: int) -> SettlementStatement:
