@@ -125,6 +125,7 @@ async def test_a_missing_model_leaves_comments_waiting_and_says_how_to_rebuild(
         await without_model.dispose()
 
 
+@embedded_queue_only
 async def test_a_corrupt_model_is_reported_too(
     client: httpx.AsyncClient, database: Database, room: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
