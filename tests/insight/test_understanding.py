@@ -44,9 +44,9 @@ async def test_products_are_linked_by_number_name_alias_sku_and_time(
     }
     assert await push(client, room.tenant, [comment(key, text, at) for key, (text, at, _, _) in cases.items()]) == len(
         cases)
-    result = await service.catch_up(database, room.tenant.session_id)
-    assert result.understood == len(cases)
+    await service.catch_up(database, room.tenant.session_id)  # in the scale-out run a worker may get there first
     insights = await insights_by_event(database, room.tenant.session_id)
+    assert len(insights) == len(cases)
     for key, (_, _, product, rule) in cases.items():
         assert (insights[key].product_id, insights[key].product_link) == (product, rule), key
 
@@ -77,6 +77,7 @@ async def test_every_comment_gets_one_insight_even_empty_long_or_binary(
     assert "<PHONE>" in insights["spam"].normalized
 
 
+@embedded_queue_only
 async def test_running_again_adds_nothing_and_new_comments_continue_from_the_cursor(
     client: httpx.AsyncClient, database: Database, room: Room
 ) -> None:
