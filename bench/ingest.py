@@ -39,8 +39,9 @@ from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.cli import alembic_config
 from livebridge.config import Settings
 from livebridge.db import Database
+from livebridge.ingest.repository import EVENT_COLUMNS, EventRow
 from livebridge.ingest.schemas import decode_event, encode
-from livebridge.ingest.service import event_row
+from livebridge.ingest.service import RowBuilder
 from livebridge.live import service as live_service
 from livebridge.live.schemas import SessionCreate
 from livebridge.models import ApiKeyRole, Platform
@@ -101,18 +102,14 @@ async def make_target(database: Database) -> Target:
     return Target(tenant.id, live.id, key.key, f"owner@{slug}.bench")
 
 
-def raw_rows(lines: list[bytes], target: Target) -> list[dict[str, Any]]:
-    now = datetime.now(UTC)
-    return [event_row(decode_event(line), target.tenant_id, target.session_id, now) for line in lines]
+def raw_rows(lines: list[bytes], target: Target, engine: str) -> list[EventRow]:
+    """The rows as the engine's bulk path takes them (times as text on SQLite)."""
+    builder = RowBuilder(target.tenant_id, target.session_id, datetime.now(UTC), engine)
+    return [builder.row(decode_event(line)) for line in lines]
 
 
-def raw_sqlite(path: Path, rows: list[dict[str, Any]]) -> float:
-    columns = list(rows[0])
-
-    def cell(value: Any) -> Any:
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
-
-    values = [tuple(cell(row[c]) for c in columns) for row in rows]
+def raw_sqlite(path: Path, values: list[EventRow]) -> float:
+    columns = EVENT_COLUMNS
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
@@ -124,15 +121,13 @@ def raw_sqlite(path: Path, rows: list[dict[str, Any]]) -> float:
     connection.execute("COMMIT")
     elapsed = time.perf_counter() - started
     connection.close()
-    return len(rows) / elapsed
+    return len(values) / elapsed
 
 
-async def raw_postgres(url: str, rows: list[dict[str, Any]]) -> float:
-    columns = list(rows[0])
-    records = [tuple(row[c] for c in columns) for row in rows]
+async def raw_postgres(url: str, rows: list[EventRow]) -> float:
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     started = time.perf_counter()
-    await connection.copy_records_to_table("live_events", records=records, columns=columns)
+    await connection.copy_records_to_table("live_events", records=rows, columns=EVENT_COLUMNS)
     elapsed = time.perf_counter() - started
     await connection.close()
     return len(rows) / elapsed
@@ -314,7 +309,7 @@ def run_engine(label: str, database_url: str, count: int, work_dir: Path) -> dic
     raw_target, api_targets, latency_target = asyncio.run(_targets(settings, 4))
     print(f"\n[{label}] generating {count:,} simulated events…", flush=True)
     lines = realistic_lines(count, "bench-raw")
-    rows = raw_rows(lines, raw_target)
+    rows = raw_rows(lines, raw_target, "sqlite" if label == "SQLite" else "postgresql")
     if label == "SQLite":
         raw = raw_sqlite(Path(database_url.split(":///", 1)[1]), rows)
     else:

@@ -31,7 +31,7 @@ from livebridge.config import Settings
 from livebridge.db import Database
 from livebridge.ingest.repository import EventRepository
 from livebridge.ingest.schemas import LiveEvent
-from livebridge.ingest.service import event_row
+from livebridge.ingest.service import RowBuilder
 from livebridge.integrity import authenticity
 from livebridge.integrity import service as integrity_service
 from livebridge.integrity.columns import SECOND, micros
@@ -103,9 +103,9 @@ async def database_load(events: list[LiveEvent], directory: Path, url: str) -> t
                 ),
             )
         began = time.perf_counter()
-        received = datetime.now(UTC)
+        builder = RowBuilder(tenant.id, live_session.id, datetime.now(UTC), database.engine.dialect.name)
         for offset in range(0, len(events), 50_000):
-            rows = [event_row(e, tenant.id, live_session.id, received) for e in events[offset : offset + 50_000]]
+            rows = [builder.row(e) for e in events[offset : offset + 50_000]]
             async with database.transaction() as session:
                 await EventRepository(session).insert_new(rows)
         stored = time.perf_counter() - began

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from livebridge.models import LiveEventRow, SessionSecond, SessionSku
 from tests.factories import TenantFixture
 
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
+BEIJING, NEW_YORK = timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
@@ -24,8 +25,10 @@ def random_events(rng: random.Random, count: int) -> list[dict[str, object]]:
     events: list[dict[str, object]] = []
     for number in range(count):
         kind = rng.choice(kinds)
+        moment = T0 + timedelta(milliseconds=rng.randrange(600_000))
+        zone = rng.choice([UTC, BEIJING, NEW_YORK])  # every zone lands in the same UTC second
         event: dict[str, object] = {"type": kind, "event_id": f"r{number}",
-                                    "occurred_at": (T0 + timedelta(milliseconds=rng.randrange(600_000))).isoformat(),
+                                    "occurred_at": moment.astimezone(zone).isoformat(),
                                     "viewer_id": f"v{rng.randrange(300)}"}
         sku = rng.choice(["AF5", "R30", "B12"])
         if kind == "comment":
@@ -71,6 +74,8 @@ async def test_rollups_equal_a_recomputation_from_the_raw_events(
         skus = {row.sku_code: row for row in (await session.execute(
             select(SessionSku).where(SessionSku.session_id == tenant.session_id))).scalars()}
     assert len(raw) == 3000
+    assert {row.event_id: row.occurred_at for row in raw} == {
+        str(e["event_id"]): datetime.fromisoformat(str(e["occurred_at"])) for e in events}
 
     # Independent recomputation, written here on purpose rather than calling the product code.
     expected: dict[datetime, Counter[str]] = defaultdict(Counter)

@@ -84,9 +84,8 @@ async def push_events(session_id: int, request: Request, background: BackgroundT
     async with database.transaction(write=False) as session:
         subject = await resolve_api_subject(request, session, may_write=False)
     body = await read_body(request)
-    batch = service.prepare_batch(
-        subject.require_tenant(), session_id, split_lines(body, request.headers.get("content-type", ""))
-    )
+    lines = split_lines(body, request.headers.get("content-type", ""))
+    batch = service.prepare_batch(subject.require_tenant(), session_id, lines, database.engine.dialect.name)
     async with database.transaction() as session:
         result = await service.store_batch(session, subject, session_id, batch)
         await record_api_key_use(session, subject)

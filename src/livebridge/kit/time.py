@@ -22,6 +22,14 @@ def ensure_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def sqlite_text(value: datetime) -> str:
+    """An aware datetime as ``UTCDateTime`` stores it on SQLite (naive UTC, always six decimals), for
+    bulk paths that hand rows to the driver directly."""
+    if value.tzinfo is not UTC:
+        value = ensure_utc(value)
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+
 def to_display(value: datetime, zone: str) -> datetime:
     return value.astimezone(ZoneInfo(zone))
 

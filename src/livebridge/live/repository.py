@@ -80,9 +80,10 @@ class LiveSessionRepository(Repository[LiveSession]):
             statement = statement.execution_options(populate_existing=True)
         return await self.first(statement)
 
-    async def get_plain(self, subject: Subject, session_id: int) -> LiveSession | None:
-        """The session row alone, without its hosts, shelf and segments (the ingest hot path)."""
-        return await self.first(scoped(select(LiveSession), LiveSession, subject).where(LiveSession.id == session_id))
+    async def exists(self, subject: Subject, session_id: int) -> bool:
+        """Whether the subject's tenant has this session (the ingest hot path: one indexed lookup, no row)."""
+        statement = scoped(select(LiveSession.id), LiveSession, subject).where(LiveSession.id == session_id)
+        return (await self.session.execute(statement)).first() is not None
 
     async def get_by_platform_room(self, subject: Subject, platform: Platform, room_id: str) -> LiveSession | None:
         statement = (

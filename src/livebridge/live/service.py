@@ -187,13 +187,11 @@ async def previous_sessions(
     )
 
 
-async def access_session_for_ingest(session: AsyncSession, subject: Subject, session_id: int) -> LiveSession:
-    """The session events are pushed to; ingest keys may push but not read the catalog."""
+async def access_session_for_ingest(session: AsyncSession, subject: Subject, session_id: int) -> None:
+    """Check that events may be pushed to this session; ingest keys may push but not read the catalog."""
     subject.check(Permission.INGEST_EVENTS)
-    live_session = await LiveSessionRepository(session).get_plain(subject, session_id)
-    if live_session is None:
+    if not await LiveSessionRepository(session).exists(subject, session_id):
         raise NotFound("no such live session", code="session_not_found")
-    return live_session
 
 
 async def find_session_by_room(

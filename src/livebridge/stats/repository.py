@@ -2,59 +2,72 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject, scoped
+from livebridge.kit.time import sqlite_text
 from livebridge.models import LiveEventRow, SessionSecond, SessionSku
 from livebridge.models.rollups import COUNTER_COLUMNS, SKU_COUNTER_COLUMNS
+
+
+@functools.lru_cache(maxsize=32)  # one entry per engine and table
+def _upsert(dialect: Dialect, table: Table, key: tuple[str, ...], counters: tuple[str, ...]) -> tuple[str, list[str]]:
+    """(SQL, parameter names in order) of INSERT … ON CONFLICT (key) DO UPDATE adding up the counters
+    (and keeping the larger ``online_max``), compiled once per engine: ingest runs it for every batch."""
+    insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
+    names = ["tenant_id", *key, *counters]
+    statement = insert(table).values({name: bindparam(name) for name in names})
+    excluded = statement.excluded
+    updates: dict[str, Any] = {column: table.c[column] + excluded[column] for column in counters}
+    if "online_max" in counters:
+        if dialect.name == "postgresql":
+            updates["online_max"] = func.greatest(table.c.online_max, excluded.online_max)
+        else:  # SQLite's two-argument max() is NULL if either side is
+            updates["online_max"] = func.max(
+                func.coalesce(table.c.online_max, excluded.online_max),
+                func.coalesce(excluded.online_max, table.c.online_max),
+            )
+    compiled = statement.on_conflict_do_update(index_elements=list(key), set_=updates).compile(dialect=dialect)
+    assert compiled.positiontup is not None
+    return str(compiled), list(compiled.positiontup)
 
 
 class StatsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    @property
-    def _dialect(self) -> str:
-        return self.session.bind.dialect.name if self.session.bind else "sqlite"
+    async def _add(
+        self, table: Table, key: tuple[str, ...], counters: tuple[str, ...], rows: list[dict[str, Any]]
+    ) -> None:
+        connection = await self.session.connection()
+        sql, names = _upsert(connection.dialect, table, key, counters)
+        await connection.exec_driver_sql(sql, [tuple(row[name] for name in names) for row in rows])
 
     async def add_second_increments(
-        self, tenant_id: int, session_id: int, increments: dict[datetime, dict[str, int]]
+        self, tenant_id: int, session_id: int, increments: dict[int, dict[str, int]]
     ) -> None:
+        """Add counters to the per-second rows (keys are UTC epoch seconds), creating missing rows."""
         if not increments:
             return
-        rows = [
-            {
-                "tenant_id": tenant_id,
-                "session_id": session_id,
-                "second": second,
-                **{column: counts.get(column, 0) for column in COUNTER_COLUMNS},
-                "online_max": counts.get("online_max"),
-            }
-            for second, counts in sorted(increments.items())
-        ]
-        insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
-        statement = insert(cast(Table, SessionSecond.__table__))
-        table = SessionSecond.__table__.c
-        excluded = statement.excluded
-        online: ColumnElement[Any]
-        if self._dialect == "postgresql":
-            online = func.greatest(table.online_max, excluded.online_max)
-        else:  # SQLite's two-argument max() is NULL if either side is
-            online = func.max(
-                func.coalesce(table.online_max, excluded.online_max),
-                func.coalesce(excluded.online_max, table.online_max),
-            )
-        updates: dict[str, Any] = {column: table[column] + excluded[column] for column in COUNTER_COLUMNS}
-        updates["online_max"] = online
-        await self.session.execute(
-            statement.on_conflict_do_update(index_elements=["session_id", "second"], set_=updates), rows
-        )
+        connection = await self.session.connection()
+        sqlite = connection.dialect.name == "sqlite"
+        rows = []
+        for second, counts in sorted(increments.items()):
+            moment = datetime.fromtimestamp(second, UTC)
+            row: dict[str, Any] = {column: counts.get(column, 0) for column in COUNTER_COLUMNS}
+            row.update(tenant_id=tenant_id, session_id=session_id, second=sqlite_text(moment) if sqlite else moment)
+            row["online_max"] = counts.get("online_max")
+            rows.append(row)
+        table = cast(Table, SessionSecond.__table__)
+        await self._add(table, ("session_id", "second"), (*COUNTER_COLUMNS, "online_max"), rows)
 
     async def add_sku_increments(self, tenant_id: int, session_id: int, increments: dict[str, dict[str, int]]) -> None:
         if not increments:
@@ -68,13 +81,7 @@ class StatsRepository:
             }
             for sku, counts in sorted(increments.items())
         ]
-        insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
-        statement = insert(cast(Table, SessionSku.__table__))
-        table = SessionSku.__table__.c
-        updates = {column: table[column] + statement.excluded[column] for column in SKU_COUNTER_COLUMNS}
-        await self.session.execute(
-            statement.on_conflict_do_update(index_elements=["session_id", "sku_code"], set_=updates), rows
-        )
+        await self._add(cast(Table, SessionSku.__table__), ("session_id", "sku_code"), SKU_COUNTER_COLUMNS, rows)
 
     async def seconds(self, subject: Subject, session_id: int) -> list[SessionSecond]:
         statement = (

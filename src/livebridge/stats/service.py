@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,8 +14,9 @@ from livebridge.catalog import service as catalog_service
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.models import LiveSession, SessionSku
+from livebridge.stats import rollup
 from livebridge.stats.repository import StatsRepository
-from livebridge.stats.rollup import second_increments, sku_increments
+from livebridge.stats.rollup import EventColumns as EventColumns  # what ingest hands over
 from livebridge.stats.schemas import CommentItem, FunnelStep, MinuteFigures, ProductFigures, SessionStats, SessionTotals
 
 # 进房 → 商品点击 → 加购 → 下单 → 支付, counted in distinct people.
@@ -46,13 +46,12 @@ MINUTE_COUNTERS: Final = (
 class RollupIncrements:
     """What a set of newly stored events adds to the rollups, computed before the write transaction."""
 
-    seconds: dict[datetime, dict[str, int]]
-    skus: dict[str, dict[str, int]]
+    seconds: dict[int, dict[str, int]]  # UTC epoch second → counters
+    skus: dict[str, dict[str, int]]  # product reference → counters
 
 
-def rollup_increments(rows: Iterable[Mapping[str, Any]]) -> RollupIncrements:
-    stored = list(rows)
-    return RollupIncrements(second_increments(stored), sku_increments(stored))
+def rollup_increments(events: EventColumns) -> RollupIncrements:
+    return RollupIncrements(*rollup.increments(events))
 
 
 async def record_increments(
