@@ -27,6 +27,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,9 @@ from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.cli import alembic_config
 from livebridge.config import Settings
 from livebridge.db import Database
-from livebridge.ingest.repository import EVENT_COLUMNS, EventRow
+from livebridge.ingest.repository import EVENT_COLUMNS, EventRow, RowBuilder
 from livebridge.ingest.schemas import decode_event, encode
-from livebridge.ingest.service import RowBuilder
+from livebridge.ingest.service import opaque_viewer
 from livebridge.live import service as live_service
 from livebridge.live.schemas import SessionCreate
 from livebridge.models import ApiKeyRole, Platform
@@ -104,8 +105,9 @@ async def make_target(database: Database) -> Target:
 
 def raw_rows(lines: list[bytes], target: Target, engine: str) -> list[EventRow]:
     """The rows as the engine's bulk path takes them (times as text on SQLite)."""
-    builder = RowBuilder(target.tenant_id, target.session_id, datetime.now(UTC), engine)
-    return [builder.row(decode_event(line)) for line in lines]
+    viewer_key = partial(opaque_viewer, target.tenant_id)
+    builder = RowBuilder(target.tenant_id, target.session_id, datetime.now(UTC), engine, viewer_key)
+    return builder.rows(decode_event(line) for line in lines)[0]
 
 
 def raw_sqlite(path: Path, values: list[EventRow]) -> float:

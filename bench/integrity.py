@@ -20,6 +20,7 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +30,9 @@ from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.cli import alembic_config
 from livebridge.config import Settings
 from livebridge.db import Database
-from livebridge.ingest.repository import EventRepository
+from livebridge.ingest.repository import EventRepository, RowBuilder
 from livebridge.ingest.schemas import LiveEvent
-from livebridge.ingest.service import RowBuilder
+from livebridge.ingest.service import opaque_viewer
 from livebridge.integrity import authenticity
 from livebridge.integrity import service as integrity_service
 from livebridge.integrity.columns import SECOND, micros
@@ -103,9 +104,10 @@ async def database_load(events: list[LiveEvent], directory: Path, url: str) -> t
                 ),
             )
         began = time.perf_counter()
-        builder = RowBuilder(tenant.id, live_session.id, datetime.now(UTC), database.engine.dialect.name)
+        engine, viewer_key = database.engine.dialect.name, partial(opaque_viewer, tenant.id)
+        builder = RowBuilder(tenant.id, live_session.id, datetime.now(UTC), engine, viewer_key)
         for offset in range(0, len(events), 50_000):
-            rows = [builder.row(e) for e in events[offset : offset + 50_000]]
+            rows, _ = builder.rows(events[offset : offset + 50_000])
             async with database.transaction() as session:
                 await EventRepository(session).insert_new(rows)
         stored = time.perf_counter() - began

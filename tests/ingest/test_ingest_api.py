@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from livebridge.db import Database
+from livebridge.ingest import service
 from livebridge.ingest.service import MAX_BATCH_EVENTS
 from livebridge.models import ApiKey, LiveEventRow
 from tests.factories import TenantFixture, console_login
@@ -147,3 +149,50 @@ async def test_nul_characters_are_taken_out_of_texts_not_the_batch(
     assert response.json()["accepted"] == 2, response.text
     texts = {row.event_id: row.text for row in await stored(database, tenant.session_id)}
     assert texts["e1"] == "二进制垃圾"
+
+
+async def test_a_clean_body_and_the_same_lines_judged_one_by_one_store_the_same(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    """A clean body is decoded in one call, any other line by line: both must store the same rows."""
+    kinds: list[tuple[str, dict[str, object]]] = [
+        ("comment", {"text": "长" * 2000}),  # cut to 500 characters either way
+        ("comment", {"viewer_id": "buyer@example.com"}),  # personal data: hashed per tenant either way
+        ("like", {"count": 7, "occurred_at": T0.astimezone(timezone(timedelta(hours=8))).isoformat()}),
+        ("gift", {"gift_name": "小心心", "value_fen": 100, "quantity": 2}),
+        ("order_paid", {"order_id": "A9", "sku_code": "AF5", "amount_fen": 59800, "viewer_id": "v1"}),
+        ("comment", {}),
+    ]
+    events = [event(n, kind=kind, **fields) for n, (kind, fields) in enumerate(kinds * 3)]
+    clean = ndjson(events + events[:2])  # the last two lines repeat: duplicates within the batch
+    one_by_one = clean.replace(b"\n", b"\n\n", 1)  # a blank line: the body is judged line by line
+    first = (await push(client, tenant, clean)).json()
+    second = (await push(client, other_tenant, one_by_one)).json()
+    assert first == second == {"received": 20, "accepted": 18, "duplicates": 2, "rejected": []}
+
+    def comparable(rows: list[LiveEventRow]) -> dict[str, tuple[object, ...]]:
+        hashed = {row.viewer_key for row in rows if row.viewer_key and row.viewer_key.startswith("h:")}
+        assert len(hashed) == 1, "one e-mail address, one hash per tenant"
+        return {row.event_id: (row.type, row.occurred_at, None if row.viewer_key in hashed else row.viewer_key,
+                               row.text, row.sku_code, row.order_id, row.quantity, row.amount_fen, row.count,
+                               row.gift_name, row.is_simulated) for row in rows}
+
+    mine = await stored(database, tenant.session_id)
+    theirs = await stored(database, other_tenant.session_id)
+    assert comparable(mine) == comparable(theirs)
+    assert len(next(row.text for row in mine if row.event_id == "e0") or "") == 500
+    assert {row.viewer_key for row in mine} != {row.viewer_key for row in theirs}
+
+
+def test_a_clean_body_is_not_decoded_line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("decoded line by line")
+
+    clean = ndjson([event(n) for n in range(50)])
+    monkeypatch.setattr(service, "decode_lines", refuse)
+    batch = service.prepare_body(1, 1, clean, False, "sqlite")
+    assert (batch.received, batch.events, len(batch.rows)) == (50, 50, 50)
+    array = json.dumps([event(n) for n in range(50)]).encode()
+    assert len(service.prepare_body(1, 1, array, True, "postgresql").rows) == 50
+    with pytest.raises(AssertionError):
+        service.prepare_body(1, 1, clean + b"\n{not json", False, "sqlite")

@@ -6,7 +6,6 @@ import asyncio
 import zlib
 from typing import Final
 
-import msgspec
 from fastapi import APIRouter, BackgroundTasks, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 
@@ -55,17 +54,6 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def split_lines(body: bytes, content_type: str) -> list[tuple[int, bytes]]:
-    """NDJSON lines (blank ones skipped, numbering kept) or the items of a JSON array, numbered from 1."""
-    if content_type.startswith("application/json") or body.lstrip()[:1] == b"[":
-        try:
-            items = msgspec.json.decode(body, type=list[msgspec.Raw])
-        except msgspec.MsgspecError as exc:
-            raise BadRequest(f"the body is not a JSON array: {exc}", code="malformed_json") from exc
-        return [(number, bytes(item)) for number, item in enumerate(items, start=1)]
-    return [(number, line) for number, line in enumerate(body.split(b"\n"), start=1) if line.strip()]
-
-
 @router.post(
     "/sessions/{session_id}/events",
     response_model=IngestResultRead,
@@ -84,8 +72,8 @@ async def push_events(session_id: int, request: Request, background: BackgroundT
     async with database.transaction(write=False) as session:
         subject = await resolve_api_subject(request, session, may_write=False)
     body = await read_body(request)
-    lines = split_lines(body, request.headers.get("content-type", ""))
-    batch = service.prepare_batch(subject.require_tenant(), session_id, lines, database.engine.dialect.name)
+    is_array = request.headers.get("content-type", "").startswith("application/json") or body.lstrip()[:1] == b"["
+    batch = service.prepare_body(subject.require_tenant(), session_id, body, is_array, database.engine.dialect.name)
     async with database.transaction() as session:
         result = await service.store_batch(session, subject, session_id, batch)
         await record_api_key_use(session, subject)

@@ -7,15 +7,19 @@ The insert is the hot path of the platform: new rows go through each engine's ow
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from math import floor
+from operator import itemgetter
 from typing import Any, Final, cast
 
 import asyncpg
 import orjson
+from msgspec.structs import astuple
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from livebridge.ingest.schemas import EVENT_CLASSES, LiveEvent
 from livebridge.kit.time import sqlite_text
 
 EVENT_COLUMNS: Final = (
@@ -58,6 +62,7 @@ def _insert_returning_sql(row_count: int) -> str:
 # A row of ``live_events`` in ``EVENT_COLUMNS`` order, its times encoded by ``time_encoder``.
 EventRow = tuple[Any, ...]
 _SOURCE, _EVENT_ID = EVENT_COLUMNS.index("source"), EVENT_COLUMNS.index("event_id")
+_VIEWER_KEY: Final = EVENT_COLUMNS.index("viewer_key")
 
 _SQLITE_INSERT: Final = (
     f"INSERT INTO live_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"  # noqa: S608
@@ -68,14 +73,63 @@ _EXISTING_SQLITE: Final = (
 )
 
 
-def _unchanged(value: datetime) -> datetime:
-    return value
+class RowBuilder:
+    """Turns a batch's events into ``live_events`` rows as the engine's bulk path takes them: tuples in
+    ``EVENT_COLUMNS`` order, times as text on SQLite (as ``UTCDateTime`` writes them, so the ORM reads
+    them back) and as aware datetimes for asyncpg.
 
+    Per event type, one C-level ``itemgetter`` picks the row out of the event's own values followed
+    by the batch's constants and the encoded time; SQLite times are formatted once per second.
+    """
 
-def time_encoder(engine: str) -> Callable[[datetime], Any]:
-    """How a row's times go to the engine's bulk path: text on SQLite (as ``UTCDateTime`` writes it,
-    so the ORM reads them back), aware datetimes for asyncpg."""
-    return sqlite_text if engine == "sqlite" else _unchanged
+    def __init__(
+        self, tenant_id: int, session_id: int, received_at: datetime, engine: str, viewer_key: Callable[[str], str]
+    ) -> None:
+        self._as_text = engine == "sqlite"
+        self._viewer_key = viewer_key
+        self._second_texts: dict[int, str] = {}
+        self._picks: dict[type[LiveEvent], tuple[Callable[[tuple[Any, ...]], EventRow], tuple[Any, ...]]] = {}
+        received = sqlite_text(received_at) if self._as_text else received_at
+        for tag, cls in EVENT_CLASSES.items():
+            fields = list(cls.__struct_fields__)
+            # Appended to the event's own values: a None, the batch's constants, then the encoded time.
+            constants = {"tenant_id": tenant_id, "session_id": session_id, "type": tag, "received_at": received}
+            position = {name: index for index, name in enumerate(fields)}
+            position.update({name: len(fields) + 1 + index for index, name in enumerate(constants)})
+            position["occurred_at"] = len(fields) + 1 + len(constants)
+            position["viewer_key"] = position["viewer_id"]
+            if "value_fen" in position:  # a gift's value is its amount
+                position["amount_fen"] = position["value_fen"]
+            picks = [position.get(column, len(fields)) for column in EVENT_COLUMNS]  # len(fields): the None
+            self._picks[cls] = (itemgetter(*picks), (None, *constants.values()))
+
+    def rows(self, events: Iterable[LiveEvent]) -> tuple[list[EventRow], list[int]]:
+        """The events' rows, and the UTC epoch second each occurred in."""
+        rows: list[EventRow] = []
+        seconds: list[int] = []
+        picks, second_texts, viewer_key = self._picks, self._second_texts, self._viewer_key
+        viewer_keys: dict[str, str] = {}
+        for event in events:
+            moment = event.occurred_at
+            second = floor(moment.timestamp())  # exact: a float holds this era's microseconds to 0.2 µs
+            value: Any = moment
+            if self._as_text:
+                prefix = second_texts.get(second)
+                if prefix is None:
+                    prefix = second_texts[second] = sqlite_text(datetime.fromtimestamp(second, UTC))[:19]
+                value = f"{prefix}.{moment.microsecond:06d}"
+            pick, tail = picks[type(event)]
+            row = pick((*astuple(event), *tail, value))
+            viewer = row[_VIEWER_KEY]
+            if viewer is not None:
+                key = viewer_keys.get(viewer)
+                if key is None:  # viewers come back (enter, likes, comments, leave): judged once a batch
+                    key = viewer_keys[viewer] = viewer_key(viewer)
+                if key is not viewer:
+                    row = (*row[:_VIEWER_KEY], key, *row[_VIEWER_KEY + 1 :])
+            rows.append(row)
+            seconds.append(second)
+        return rows, seconds
 
 
 class EventRepository:

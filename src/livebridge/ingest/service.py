@@ -8,21 +8,20 @@ leaves all of it or none, and retrying the same batch gives the same final state
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import itemgetter
-from typing import Any, Final
+from functools import partial
+from typing import Final
 
 import msgspec
-from msgspec.structs import astuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.audit import service as audit_service
 from livebridge.authz import Subject
-from livebridge.exceptions import PayloadTooLarge
-from livebridge.ingest.repository import EVENT_COLUMNS, EventRepository, EventRow, time_encoder
-from livebridge.ingest.schemas import EVENT_CLASSES, LiveEvent, decode_event
+from livebridge.exceptions import BadRequest, PayloadTooLarge
+from livebridge.ingest.repository import EVENT_COLUMNS, EventRepository, EventRow, RowBuilder
+from livebridge.ingest.schemas import MAX_COMMENT_CHARS, Comment, LiveEvent, decode_clean_body, decode_event
 from livebridge.kit.ids import sha256_hex
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
@@ -36,8 +35,9 @@ MAX_FUTURE_SKEW: Final = timedelta(minutes=5)
 PERSONAL_NUMBER: Final = re.compile(r"(?:\+?86)?1[3-9]\d{9}$|\d{17}[\dXx]$")
 ORDER_TYPES: Final = frozenset({"order_created", "order_paid", "order_refunded"})
 TYPE: Final = EVENT_COLUMNS.index("type")
-VIEWER_KEY, SKU_CODE = EVENT_COLUMNS.index("viewer_key"), EVENT_COLUMNS.index("sku_code")
-LINK_NUMBER: Final = EVENT_COLUMNS.index("link_number")
+SKU_CODE, LINK_NUMBER = EVENT_COLUMNS.index("sku_code"), EVENT_COLUMNS.index("link_number")
+COUNT, AMOUNT_FEN = EVENT_COLUMNS.index("count"), EVENT_COLUMNS.index("amount_fen")
+QUANTITY: Final = EVENT_COLUMNS.index("quantity")
 
 
 @dataclass(frozen=True)
@@ -115,41 +115,6 @@ def decode_lines(lines: Iterable[tuple[int, bytes]], now: datetime) -> tuple[lis
     return events, rejected
 
 
-class RowBuilder:
-    """Turns events into ``live_events`` rows as the engine's bulk path takes them (tuples in
-    ``EVENT_COLUMNS`` order, times encoded for the engine) for one batch.
-
-    Per event type, one C-level ``itemgetter`` picks the row's values out of the event's fields
-    followed by the batch's constants and the encoded time: no per-field Python on the hot path.
-    """
-
-    def __init__(self, tenant_id: int, session_id: int, received_at: datetime, engine: str) -> None:
-        self.tenant_id = tenant_id
-        self._encode_time = time_encoder(engine)
-        self._picks: dict[type[LiveEvent], tuple[Callable[[tuple[Any, ...]], EventRow], tuple[Any, ...]]] = {}
-        received = self._encode_time(received_at)
-        for tag, cls in EVENT_CLASSES.items():
-            fields = list(cls.__struct_fields__)
-            # Appended to the event's own values: a None, the batch's constants, then the encoded time.
-            constants = {"tenant_id": tenant_id, "session_id": session_id, "type": tag, "received_at": received}
-            position = {name: index for index, name in enumerate(fields)}
-            position.update({name: len(fields) + 1 + index for index, name in enumerate(constants)})
-            position["occurred_at"] = len(fields) + 1 + len(constants)
-            position["viewer_key"] = position["viewer_id"]
-            if "value_fen" in position:  # a gift's value is its amount
-                position["amount_fen"] = position["value_fen"]
-            picks = [position.get(column, len(fields)) for column in EVENT_COLUMNS]  # len(fields): the None
-            self._picks[cls] = (itemgetter(*picks), (None, *constants.values()))
-
-    def row(self, event: LiveEvent) -> EventRow:
-        pick, tail = self._picks[type(event)]
-        row = pick((*astuple(event), *tail, self._encode_time(event.occurred_at)))
-        viewer = row[VIEWER_KEY]
-        if viewer is not None and (opaque := opaque_viewer(self.tenant_id, viewer)) is not viewer:
-            row = (*row[:VIEWER_KEY], opaque, *row[VIEWER_KEY + 1 :])
-        return row
-
-
 @dataclass
 class PreparedBatch:
     """A batch decoded and counted, ready to store: work done before the write transaction begins."""
@@ -159,42 +124,89 @@ class PreparedBatch:
     rejected: list[RejectedLine]
     rows: list[EventRow]  # one per distinct (source, event_id), in input order, ready for the engine
     moments: list[datetime]  # each row's occurred_at, aware
+    seconds: list[int]  # each row's UTC epoch second
     increments: stats_service.RollupIncrements
 
 
-def rollup_increments(rows: Sequence[EventRow], moments: Sequence[datetime]) -> stats_service.RollupIncrements:
-    """What these rows add to the session's rollups, from their columns."""
-    if not rows:
-        return stats_service.rollup_increments(stats_service.EventColumns((), (), (), (), (), (), ()))
-    column = dict(zip(EVENT_COLUMNS, zip(*rows, strict=True), strict=True))
+def rollup_increments(rows: Sequence[EventRow], seconds: Sequence[int]) -> stats_service.RollupIncrements:
+    """What these rows add to the session's rollups."""
     return stats_service.rollup_increments(
         stats_service.EventColumns(
-            kinds=column["type"],
-            seconds=[int(moment.timestamp()) for moment in moments],
-            counts=column["count"],
-            amounts=column["amount_fen"],
-            quantities=column["quantity"],
-            sku_codes=column["sku_code"],
-            link_numbers=column["link_number"],
+            kinds=[row[TYPE] for row in rows],
+            seconds=seconds,
+            counts=[row[COUNT] for row in rows],
+            amounts=[row[AMOUNT_FEN] for row in rows],
+            quantities=[row[QUANTITY] for row in rows],
+            sku_codes=[row[SKU_CODE] for row in rows],
+            link_numbers=[row[LINK_NUMBER] for row in rows],
         )
     )
 
 
+def _prepared(
+    tenant_id: int,
+    session_id: int,
+    engine: str,
+    now: datetime,
+    received: int,
+    events: list[LiveEvent],
+    rejected: list[RejectedLine],
+) -> PreparedBatch:
+    decoded = len(events)
+    if len(events) > MAX_BATCH_EVENTS:
+        raise PayloadTooLarge(f"at most {MAX_BATCH_EVENTS} events per batch, got {len(events)}", code="batch_too_large")
+    if len({(event.source, event.event_id) for event in events}) < decoded:
+        # The same event twice in one batch: the first one wins, the rest are duplicates.
+        events = list({(event.source, event.event_id): event for event in reversed(events)}.values())[::-1]
+    builder = RowBuilder(tenant_id, session_id, now, engine, partial(opaque_viewer, tenant_id))
+    rows, seconds = builder.rows(events)
+    moments = [event.occurred_at for event in events]
+    return PreparedBatch(received, decoded, rejected, rows, moments, seconds, rollup_increments(rows, seconds))
+
+
 def prepare_batch(tenant_id: int, session_id: int, lines: list[tuple[int, bytes]], engine: str) -> PreparedBatch:
-    """Decode, validate and count a batch for the engine (``sqlite``, ``postgresql``) without the
-    database, so no lock is held meanwhile."""
+    """Decode, validate and count a batch of (line number, JSON) for the engine (``sqlite``,
+    ``postgresql``) without the database, so no lock is held meanwhile."""
     if len(lines) > MAX_BATCH_EVENTS:
         raise PayloadTooLarge(f"at most {MAX_BATCH_EVENTS} events per batch, got {len(lines)}", code="batch_too_large")
     now = utcnow()
     events, rejected = decode_lines(lines, now)
-    decoded = len(events)
-    if len({(event.source, event.event_id) for event in events}) < decoded:
-        # The same event twice in one batch: the first one wins, the rest are duplicates.
-        events = list({(event.source, event.event_id): event for event in reversed(events)}.values())[::-1]
-    builder = RowBuilder(tenant_id, session_id, now, engine)
-    rows = [builder.row(event) for event in events]
-    moments = [event.occurred_at for event in events]
-    return PreparedBatch(len(lines), decoded, rejected, rows, moments, rollup_increments(rows, moments))
+    return _prepared(tenant_id, session_id, engine, now, len(lines), events, rejected)
+
+
+def prepare_body(tenant_id: int, session_id: int, body: bytes, is_array: bool, engine: str) -> PreparedBatch:
+    """``prepare_batch`` for a request body: NDJSON, or a JSON array when ``is_array``.
+
+    A clean body (every line one valid event) is decoded in one call; any doubt — a line msgspec
+    refuses, a blank or split line, a NUL, a time without zone or in the future — sends the whole
+    body through the line-by-line path, which says what is wrong with each line.
+    """
+    now = utcnow()
+    events = decode_clean_body(body, is_array)
+    if events is not None and _all_acceptable(events, body, now):
+        for event in events:
+            if type(event) is Comment and len(event.text) > MAX_COMMENT_CHARS:
+                event.text = event.text[:MAX_COMMENT_CHARS]
+        return _prepared(tenant_id, session_id, engine, now, len(events), events, [])
+    return prepare_batch(tenant_id, session_id, split_lines(body, is_array), engine)
+
+
+def _all_acceptable(events: list[LiveEvent], body: bytes, now: datetime) -> bool:
+    latest_allowed = now + MAX_FUTURE_SKEW
+    return b"\\u0000" not in body and all(
+        event.occurred_at.tzinfo is not None and event.occurred_at <= latest_allowed for event in events
+    )
+
+
+def split_lines(body: bytes, is_array: bool) -> list[tuple[int, bytes]]:
+    """NDJSON lines (blank ones skipped, numbering kept) or the items of a JSON array, numbered from 1."""
+    if is_array:
+        try:
+            items = msgspec.json.decode(body, type=list[msgspec.Raw])
+        except msgspec.MsgspecError as exc:
+            raise BadRequest(f"the body is not a JSON array: {exc}", code="malformed_json") from exc
+        return [(number, bytes(item)) for number, item in enumerate(items, start=1)]
+    return [(number, line) for number, line in enumerate(body.split(b"\n"), start=1) if line.strip()]
 
 
 async def store_batch(session: AsyncSession, subject: Subject, session_id: int, batch: PreparedBatch) -> IngestResult:
@@ -205,7 +217,7 @@ async def store_batch(session: AsyncSession, subject: Subject, session_id: int, 
     rows, moments, increments = batch.rows, batch.moments, batch.increments
     if len(stored) < len(rows):  # a retry: count only what is new
         rows, moments = [rows[index] for index in stored], [moments[index] for index in stored]
-        increments = rollup_increments(rows, moments)
+        increments = rollup_increments(rows, [batch.seconds[index] for index in stored])
     await stats_service.record_increments(session, tenant_id, session_id, increments)
     orders, marks = [], []
     for row, moment in zip(rows, moments, strict=True):
