@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,6 @@ from livebridge.insight import endpoints as insight_endpoints
 from livebridge.insight import pages as insight_pages
 from livebridge.integrity import endpoints as integrity_endpoints
 from livebridge.integrity import pages as integrity_pages
-from livebridge.kit.ids import new_token
 from livebridge.live import endpoints as live_endpoints
 from livebridge.live import pages as live_pages
 from livebridge.notifications import pages as notifications_pages
@@ -53,7 +52,8 @@ from livebridge.stats import endpoints as stats_endpoints
 from livebridge.stats import pages as stats_pages
 from livebridge.tenancy import endpoints as tenancy_endpoints
 from livebridge.tenancy import pages as tenancy_pages
-from livebridge.web.deps import CSRF_COOKIE, LoginRequired
+from livebridge.web.deps import LoginRequired
+from livebridge.web.security import SecurityMiddleware
 from livebridge.web.templating import render
 from livebridge.worker.consumer import start_embedded_consumer, stop_embedded_consumer
 from livebridge.worker.queue import configure_queue
@@ -139,21 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_queue(settings)  # requests enqueue background tasks (see livebridge.worker)
     app.state.secret_key = settings.resolved_secret_key()
 
-    @app.middleware("http")
-    async def security_and_login_csrf(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # A login form has no session yet: its CSRF token is a double-submit cookie.
-        login_csrf = request.cookies.get(CSRF_COOKIE) or new_token(24)
-        request.state.login_csrf = login_csrf
-        response = await call_next(request)
-        if request.cookies.get(CSRF_COOKIE) != login_csrf:
-            response.set_cookie(CSRF_COOKIE, login_csrf, httponly=True, samesite="lax", secure=settings.cookie_secure)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    app.add_middleware(SecurityMiddleware, api_prefix=API_PREFIX, cookie_secure=settings.cookie_secure)
     _install_error_handlers(app)
     for module in (
         tenancy_endpoints,
