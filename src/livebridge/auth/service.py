@@ -126,12 +126,14 @@ async def do_switch_tenant(session: AsyncSession, identity: ConsoleIdentity, ten
 
 
 async def record_api_key_use(session: AsyncSession, subject: Subject) -> None:
-    """Note that the subject's API key was used (at most once per interval), in a write transaction."""
-    if subject.api_key_id is not None:
-        now = utcnow()
-        await AuthRepository(session).touch_api_key(
-            subject.api_key_id, now, unless_since=now - API_KEY_TOUCH_INTERVAL
-        )
+    """Note that the subject's API key was used (at most once per interval), in a write transaction.
+    Nothing is written when the key's use, as read when it was checked, is recent."""
+    if subject.api_key_id is None:
+        return
+    now = utcnow()
+    last_used = subject.api_key_last_used_at
+    if last_used is None or now - last_used > API_KEY_TOUCH_INTERVAL:
+        await AuthRepository(session).touch_api_key(subject.api_key_id, now, unless_since=now - API_KEY_TOUCH_INTERVAL)
 
 
 async def access_api_key_subject(session: AsyncSession, plaintext: str, *, may_write: bool) -> Subject:
@@ -148,4 +150,5 @@ async def access_api_key_subject(session: AsyncSession, plaintext: str, *, may_w
         tenant_id=api_key.tenant_id,
         permissions=API_KEY_PERMISSIONS[api_key.role],
         api_key_id=api_key.id,
+        api_key_last_used_at=api_key.last_used_at,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
@@ -70,6 +71,7 @@ class Subject:
     permissions: frozenset[Permission]
     user_id: int | None = None
     api_key_id: int | None = None
+    api_key_last_used_at: datetime | None = None  # as read when the key was checked
     roles: frozenset[Role] = field(default_factory=frozenset)
     organization_ids: frozenset[int] = field(default_factory=frozenset)
     is_platform_admin: bool = False

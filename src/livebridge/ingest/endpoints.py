@@ -66,11 +66,13 @@ async def read_body(request: Request) -> bytes:
 )
 async def push_events(session_id: int, request: Request, background: BackgroundTasks) -> IngestResultRead:
     # Three steps, so that the write transaction (on SQLite, the database's one write lock) lasts only
-    # as long as the SQL: who is calling (a read), then reading and decoding the body (no database),
-    # then storing. The caller is known before a byte of the body is read.
+    # as long as the writes: who is calling and whether the session is theirs (a read), then reading
+    # and decoding the body (no database), then storing. The caller is known before a byte of the
+    # body is read.
     database: Database = request.app.state.db
     async with database.transaction(write=False) as session:
         subject = await resolve_api_subject(request, session, may_write=False)
+        await live_service.access_session_for_ingest(session, subject, session_id)
     body = await read_body(request)
     is_array = request.headers.get("content-type", "").startswith("application/json") or body.lstrip()[:1] == b"["
     batch = service.prepare_body(subject.require_tenant(), session_id, body, is_array, database.engine.dialect.name)

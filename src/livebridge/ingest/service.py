@@ -210,8 +210,9 @@ def split_lines(body: bytes, is_array: bool) -> list[tuple[int, bytes]]:
 
 
 async def store_batch(session: AsyncSession, subject: Subject, session_id: int, batch: PreparedBatch) -> IngestResult:
-    """Store a prepared batch and its rollups in the caller's (write) transaction."""
-    await live_service.access_session_for_ingest(session, subject, session_id)
+    """Store a prepared batch and its rollups in the caller's (write) transaction. The caller has
+    checked ``access_session_for_ingest`` (a session never changes tenant, so a read transaction
+    before this one may have done it: the write transaction then holds only the writes)."""
     tenant_id = subject.require_tenant()
     stored = await EventRepository(session).insert_new(batch.rows)
     rows, moments, increments = batch.rows, batch.moments, batch.increments
@@ -236,7 +237,8 @@ async def store_batch(session: AsyncSession, subject: Subject, session_id: int, 
 async def do_ingest(
     session: AsyncSession, subject: Subject, session_id: int, lines: list[tuple[int, bytes]]
 ) -> IngestResult:
-    """Prepare and store a batch in one go (imports and the stream, which already batch their writes)."""
+    """Check, prepare and store a batch in one go (imports and the stream, which already batch their writes)."""
+    await live_service.access_session_for_ingest(session, subject, session_id)
     connection = await session.connection()
     batch = prepare_batch(subject.require_tenant(), session_id, lines, connection.dialect.name)
     return await store_batch(session, subject, session_id, batch)
