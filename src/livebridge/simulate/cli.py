@@ -152,14 +152,9 @@ def _post(simulation: Simulation, target: PostTarget, options: PostOptions) -> P
         TextColumn("posting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
     ) as progress:
         task = progress.add_task("events", total=len(simulation))
-        return asyncio.run(
-            post_events(
-                simulation.events(),
-                target,
-                options,
-                on_batch=lambda report: progress.update(task, completed=report.events),
-            )
-        )
+        return asyncio.run(post_events(
+            simulation.events(), target, options, on_batch=lambda report: progress.update(task, completed=report.events)
+        ))
 
 
 def _print_figures(simulation: Simulation) -> None:

@@ -65,13 +65,8 @@ Bools = npt.NDArray[np.bool_]
 
 # (name, value of one in fen, how often it is chosen); made-up, cheap gifts dominate.
 _GIFTS: Final = (
-    ("小心心", 10, 0.34),
-    ("玫瑰", 10, 0.2),
-    ("点亮灯牌", 10, 0.15),
-    ("棒棒糖", 90, 0.12),
-    ("加油鸭", 150, 0.1),
-    ("爱心发射", 990, 0.07),
-    ("浪漫花火", 2_990, 0.02),
+    ("小心心", 10, 0.34), ("玫瑰", 10, 0.2), ("点亮灯牌", 10, 0.15), ("棒棒糖", 90, 0.12),
+    ("加油鸭", 150, 0.1), ("爱心发射", 990, 0.07), ("浪漫花火", 2_990, 0.02),
 )
 _CHEAP_GIFT_BUNDLES: Final = ((1, 0.8), (10, 0.15), (66, 0.05))
 _COMMENT_FULL_INTEREST_S: Final = 120.0
@@ -105,21 +100,10 @@ class _SimulatedMarks(TypedDict):
 
 _EventBuilder = Callable[[str, datetime, int, int], LiveEvent]  # (event id, time, viewer index, payload)
 _EVENT_CLASS: Final[dict[_Kind, type[LiveEvent]]] = {
-    _Kind.EXPLAIN_END: ProductExplainEnd,
-    _Kind.EXPLAIN_START: ProductExplainStart,
-    _Kind.ENTER: Enter,
-    _Kind.PRODUCT_CLICK: ProductClick,
-    _Kind.CART_ADD: CartAdd,
-    _Kind.ORDER_CREATED: OrderCreated,
-    _Kind.ORDER_PAID: OrderPaid,
-    _Kind.COMMENT: Comment,
-    _Kind.LIKE: Like,
-    _Kind.GIFT: Gift,
-    _Kind.FOLLOW: Follow,
-    _Kind.SHARE: Share,
-    _Kind.ORDER_REFUNDED: OrderRefunded,
-    _Kind.LEAVE: Leave,
-    _Kind.ONLINE_COUNT: OnlineCount,
+    _Kind.EXPLAIN_END: ProductExplainEnd, _Kind.EXPLAIN_START: ProductExplainStart, _Kind.ENTER: Enter,
+    _Kind.PRODUCT_CLICK: ProductClick, _Kind.CART_ADD: CartAdd, _Kind.ORDER_CREATED: OrderCreated,
+    _Kind.ORDER_PAID: OrderPaid, _Kind.COMMENT: Comment, _Kind.LIKE: Like, _Kind.GIFT: Gift, _Kind.FOLLOW: Follow,
+    _Kind.SHARE: Share, _Kind.ORDER_REFUNDED: OrderRefunded, _Kind.LEAVE: Leave, _Kind.ONLINE_COUNT: OnlineCount,
 }
 
 
@@ -221,11 +205,8 @@ class _Visits:
 
     @staticmethod
     def concat(first: _Visits, second: _Visits) -> _Visits:
-        return _Visits(
-            np.concatenate((first.viewer, second.viewer)),
-            np.concatenate((first.enter, second.enter)),
-            np.concatenate((first.leave, second.leave)),
-        )
+        return _Visits(np.concatenate((first.viewer, second.viewer)), np.concatenate((first.enter, second.enter)),
+                       np.concatenate((first.leave, second.leave)))
 
 
 @dataclass(slots=True)
@@ -243,27 +224,13 @@ class _Orders:
         def joined(name: str) -> npt.NDArray[Any]:
             return np.concatenate((getattr(first, name), getattr(second, name)))
 
-        return _Orders(
-            joined("viewer"),
-            joined("sku"),
-            joined("quantity"),
-            joined("created"),
-            joined("paid"),
-            joined("refunded"),
-            joined("visit_leave"),
-        )
+        return _Orders(joined("viewer"), joined("sku"), joined("quantity"), joined("created"), joined("paid"),
+                       joined("refunded"), joined("visit_leave"))
 
     def by_creation(self) -> _Orders:
         order = np.argsort(self.created, kind="stable")
-        return _Orders(
-            self.viewer[order],
-            self.sku[order],
-            self.quantity[order],
-            self.created[order],
-            self.paid[order],
-            self.refunded[order],
-            self.visit_leave[order],
-        )
+        return _Orders(self.viewer[order], self.sku[order], self.quantity[order], self.created[order],
+                       self.paid[order], self.refunded[order], self.visit_leave[order])
 
 
 class _Rows:
@@ -274,14 +241,12 @@ class _Rows:
 
     def add(self, kind: _Kind, times: Floats, viewers: Ints | None = None, payload: Ints | None = None) -> None:
         size = times.size
-        self._parts.append(
-            (
-                kind,
-                times,
-                viewers if viewers is not None else np.full(size, -1, dtype=np.int64),
-                payload if payload is not None else np.zeros(size, dtype=np.int64),
-            )
-        )
+        self._parts.append((
+            kind,
+            times,
+            viewers if viewers is not None else np.full(size, -1, dtype=np.int64),
+            payload if payload is not None else np.zeros(size, dtype=np.int64),
+        ))
 
     def count(self, kind: _Kind) -> int:
         return sum(times.size for part_kind, times, _, _ in self._parts if part_kind == kind)
@@ -298,7 +263,8 @@ class _Rows:
         payloads = np.concatenate([payload for _, _, _, payload in self._parts])
         milliseconds = np.floor(times * 1000.0).astype(np.int64)
         order = np.lexsort((viewers, kinds, milliseconds))  # stable: full ties keep insertion order
-        return (milliseconds[order].tolist(), kinds[order].tolist(), viewers[order].tolist(), payloads[order].tolist())
+        return (milliseconds[order].tolist(), kinds[order].tolist(), viewers[order].tolist(),
+                payloads[order].tolist())
 
 
 def _pack(index: Ints, quantity: Ints) -> Ints:
@@ -313,8 +279,7 @@ class Simulation:
         self.scenario = scenario
         self.run_key = hashlib.blake2b(repr(scenario).encode(), digest_size=6).hexdigest()
         self.schedule: tuple[ExplainSlot, ...] = (
-            scenario.schedule
-            if scenario.schedule is not None
+            scenario.schedule if scenario.schedule is not None
             else plan_schedule(scenario.shelf, scenario.duration_s, scenario.seed)
         )
         self._id_prefix = f"sim-{self.run_key}-"
@@ -325,8 +290,7 @@ class Simulation:
         kinds, payloads = self._columns[1], self._columns[3]
         self.comment_labels: Mapping[str, CommentLabel] = {
             f"{self._id_prefix}{seq}": builder.comment_labels[payloads[seq]]
-            for seq, kind in enumerate(kinds)
-            if kind == _Kind.COMMENT
+            for seq, kind in enumerate(kinds) if kind == _Kind.COMMENT
         }
 
     def __len__(self) -> int:
@@ -412,7 +376,7 @@ class _Builder:
     def _explained_per_second(self, schedule: tuple[ExplainSlot, ...]) -> Ints:
         explained = np.zeros(math.ceil(self.duration), dtype=np.int64)
         for slot in schedule:
-            explained[math.floor(slot.start_s) : math.ceil(slot.end_s)] = slot.link_number
+            explained[math.floor(slot.start_s):math.ceil(slot.end_s)] = slot.link_number
         return explained
 
     def _build_clocks(self) -> None:
@@ -426,7 +390,7 @@ class _Builder:
         for _ in range(self.rng.poisson(audience.bursts_per_hour * self.duration / 3600.0)):
             start = int(self.rng.integers(0, seconds))
             length = int(self.rng.uniform(*audience.burst_seconds))
-            arrivals[start : start + length] *= 1.0 + audience.burst_boost
+            arrivals[start:start + length] *= 1.0 + audience.burst_boost
         self.arrival_clock = _Clock(arrivals, grid)
         self.activity_clock = _Clock(1.0 + engagement.explanation_comment_boost * popularity, grid)
         self.click_clock = _Clock(
@@ -538,9 +502,8 @@ class _Builder:
         visits.leave[visit] = np.maximum(
             visits.leave[visit], np.minimum(last_step + rng.uniform(5.0, 60.0, visit.size), self.duration)
         )
-        return _Orders(
-            visits.viewer[visit], skus[ordering], quantities[ordering], created, paid, refunded, visits.leave[visit]
-        )
+        return _Orders(visits.viewer[visit], skus[ordering], quantities[ordering], created, paid, refunded,
+                       visits.leave[visit])
 
     def _emit_orders(self, orders: _Orders) -> _Orders:
         """Order rows; an order's number (in its id) is its rank by creation time."""
@@ -561,29 +524,21 @@ class _Builder:
         per_visit = engagement.commenter_share * self.scenario.audience.viewers / visits.size
         chance = np.minimum(1.0, per_visit * interest / interest.mean())
         commenting = rng.random(visits.size) < chance
-        chattiness = self._lognormal(
-            engagement.comments_per_commenter_hour / 3600.0, engagement.chattiness_sigma, self.scenario.audience.viewers
-        )
+        chattiness = self._lognormal(engagement.comments_per_commenter_hour / 3600.0, engagement.chattiness_sigma,
+                                     self.scenario.audience.viewers)
         extra = rng.poisson(chattiness[visits.viewer] * self.activity_clock.exposure(visits.enter, visits.leave))
         owner, times = self.activity_clock.draw_within(rng, visits.enter, visits.leave, commenting * (1 + extra))
         explained = self._explained_at(times)
-        intents = np.where(
-            explained > 0,
-            self._draw_intents(engagement.intent_mix_explaining, times.size),
-            self._draw_intents(engagement.intent_mix_between, times.size),
-        )
-        mentioned = np.where(
-            (explained > 0) & (rng.random(times.size) < engagement.explained_mention_share),
-            explained,
-            self._any_link(times.size),
-        )
+        intents = np.where(explained > 0, self._draw_intents(engagement.intent_mix_explaining, times.size),
+                           self._draw_intents(engagement.intent_mix_between, times.size))
+        mentioned = np.where((explained > 0) & (rng.random(times.size) < engagement.explained_mention_share),
+                             explained, self._any_link(times.size))
         self._write_comments(times, visits.viewer[owner], intents, mentioned, explained)
 
         paid = np.flatnonzero(~np.isnan(self.orders.paid))
         saying = paid[rng.random(paid.size) < engagement.buyer_comment_share]
-        said_at = np.minimum(
-            self.orders.paid[saying] + rng.uniform(2.0, 20.0, saying.size), self.orders.visit_leave[saying]
-        )
+        said_at = np.minimum(self.orders.paid[saying] + rng.uniform(2.0, 20.0, saying.size),
+                             self.orders.visit_leave[saying])
         links = self.link_of_sku[self.orders.sku[saying]]
         purchase = np.full(saying.size, MODEL_INTENTS.index("purchase_intent"), dtype=np.int64)
         self._write_comments(said_at, self.orders.viewer[saying], purchase, links, self._explained_at(said_at))
@@ -691,13 +646,8 @@ class _Builder:
 
         def order_event(cls: type[OrderCreated | OrderPaid | OrderRefunded]) -> _EventBuilder:
             return lambda event_id, at, viewer, number: cls(
-                event_id=event_id,
-                occurred_at=at,
-                viewer_id=viewer_ids[viewer],
-                order_id=order_ids[number],
-                sku_code=order_skus[number],
-                quantity=order_quantities[number],
-                amount_fen=order_amounts[number],
+                event_id=event_id, occurred_at=at, viewer_id=viewer_ids[viewer], order_id=order_ids[number],
+                sku_code=order_skus[number], quantity=order_quantities[number], amount_fen=order_amounts[number],
                 **common,
             )
 
@@ -706,27 +656,14 @@ class _Builder:
 
         def cart_add(event_id: str, at: datetime, viewer: int, payload: int) -> LiveEvent:
             sku, quantity = divmod(payload, _PACK_FACTOR)
-            return CartAdd(
-                event_id=event_id,
-                occurred_at=at,
-                viewer_id=viewer_ids[viewer],
-                sku_code=skus[sku].code,
-                quantity=quantity,
-                **common,
-            )
+            return CartAdd(event_id=event_id, occurred_at=at, viewer_id=viewer_ids[viewer], sku_code=skus[sku].code,
+                           quantity=quantity, **common)
 
         def gift(event_id: str, at: datetime, viewer: int, payload: int) -> LiveEvent:
             index, quantity = divmod(payload, _PACK_FACTOR)
             name, value_fen, _ = _GIFTS[index]
-            return Gift(
-                event_id=event_id,
-                occurred_at=at,
-                viewer_id=viewer_ids[viewer],
-                gift_name=name,
-                quantity=quantity,
-                value_fen=value_fen * quantity,
-                **common,
-            )
+            return Gift(event_id=event_id, occurred_at=at, viewer_id=viewer_ids[viewer], gift_name=name,
+                        quantity=quantity, value_fen=value_fen * quantity, **common)
 
         builders: dict[_Kind, _EventBuilder] = {
             _Kind.EXPLAIN_END: explain_event(ProductExplainEnd),

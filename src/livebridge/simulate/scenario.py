@@ -135,25 +135,15 @@ class AudienceModel:
 
 def _default_intent_mix_explaining() -> dict[Intent, float]:
     return {
-        "question": 0.28,
-        "purchase_intent": 0.17,
-        "demand": 0.09,
-        "complaint": 0.05,
-        "praise": 0.09,
-        "chitchat": 0.29,
-        "spam": 0.03,
+        "question": 0.28, "purchase_intent": 0.17, "demand": 0.09, "complaint": 0.05,
+        "praise": 0.09, "chitchat": 0.29, "spam": 0.03,
     }
 
 
 def _default_intent_mix_between() -> dict[Intent, float]:
     return {
-        "question": 0.17,
-        "purchase_intent": 0.05,
-        "demand": 0.07,
-        "complaint": 0.06,
-        "praise": 0.07,
-        "chitchat": 0.55,
-        "spam": 0.03,
+        "question": 0.17, "purchase_intent": 0.05, "demand": 0.07, "complaint": 0.06,
+        "praise": 0.07, "chitchat": 0.55, "spam": 0.03,
     }
 
 
@@ -177,20 +167,11 @@ class EngagementModel:
     gift_share: float = 0.004
 
     def __post_init__(self) -> None:
-        for name in (
-            "commenter_share",
-            "buyer_comment_share",
-            "explained_mention_share",
-            "liker_share",
-            "follow_share",
-            "share_share",
-            "gift_share",
-        ):
+        for name in ("commenter_share", "buyer_comment_share", "explained_mention_share", "liker_share",
+                     "follow_share", "share_share", "gift_share"):
             _share(name, getattr(self, name))
-        for name, mix in (
-            ("intent_mix_explaining", self.intent_mix_explaining),
-            ("intent_mix_between", self.intent_mix_between),
-        ):
+        for name, mix in (("intent_mix_explaining", self.intent_mix_explaining),
+                          ("intent_mix_between", self.intent_mix_between)):
             if not mix or min(mix.values()) < 0 or sum(mix.values()) <= 0:
                 raise ValueError(f"{name} needs non-negative weights with a positive sum")
         if self.like_batch_mean < 1:

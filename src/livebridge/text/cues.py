@@ -118,9 +118,9 @@ CUE_NAMES: Final[tuple[str, ...]] = (
     "link_number",
 )
 # Recorded in the model manifest: a model trained with other patterns is refused, not misread.
-CUE_FINGERPRINT: Final = hashlib.sha256("\n".join([*ASPECT_CUES.values(), *INTENT_CUES.values()]).encode()).hexdigest()[
-    :16
-]
+CUE_FINGERPRINT: Final = hashlib.sha256(
+    "\n".join([*ASPECT_CUES.values(), *INTENT_CUES.values()]).encode()
+).hexdigest()[:16]
 # MULTILINE: a batch is scanned as one text, one comment per line (normalised text has no line
 # breaks, and no pattern crosses one: they use " " for a space, never \s).
 _PATTERNS: Final = tuple(
@@ -143,3 +143,4 @@ def cue_matrix(normalized_texts: Sequence[str], link_numbers: Sequence[int | Non
         matrix[np.searchsorted(line_ends, last_characters, side="right"), column] = 1.0
     matrix[:, -1] = [number is not None for number in link_numbers]
     return matrix
+

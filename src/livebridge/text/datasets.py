@@ -109,7 +109,9 @@ def resolve_data_dir(data_dir: Path | str | None = None) -> Path:
     """The shared data folder: the argument, else ``$LIVEBRIDGE_SHARED_DATA_DIR``, else ../shared/data."""
     chosen = Path(data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
     if not chosen.is_dir():
-        raise TrainingDataError(f"shared data folder {chosen} not found; pass --data-dir or set {DATA_DIR_ENV}")
+        raise TrainingDataError(
+            f"shared data folder {chosen} not found; pass --data-dir or set {DATA_DIR_ENV}"
+        )
     return chosen
 
 

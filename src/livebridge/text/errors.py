@@ -34,7 +34,8 @@ class ModelMissingError(TextModelError):
 class ModelCorruptError(TextModelError):
     def __init__(self, model_dir: Path, reason: str) -> None:
         super().__init__(
-            f"the comment models in {model_dir} cannot be used ({reason}); rebuild them with `{REBUILD_COMMAND}`"
+            f"the comment models in {model_dir} cannot be used ({reason}); "
+            f"rebuild them with `{REBUILD_COMMAND}`"
         )
         self.model_dir = model_dir
         self.reason = reason

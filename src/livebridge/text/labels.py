@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-Intent = Literal["question", "purchase_intent", "demand", "complaint", "praise", "chitchat", "spam", "unknown"]
+Intent = Literal[
+    "question", "purchase_intent", "demand", "complaint", "praise", "chitchat", "spam", "unknown"
+]
 Aspect = Literal[
     "size",
     "colour",
@@ -25,13 +27,7 @@ Sentiment = Literal["positive", "neutral", "negative"]
 
 # The intents a model can predict; "unknown" is given without a model to empty or garbage input.
 MODEL_INTENTS: Final[tuple[Intent, ...]] = (
-    "question",
-    "purchase_intent",
-    "demand",
-    "complaint",
-    "praise",
-    "chitchat",
-    "spam",
+    "question", "purchase_intent", "demand", "complaint", "praise", "chitchat", "spam"
 )
 UNKNOWN_INTENT: Final[Intent] = "unknown"
 INTENTS: Final[tuple[Intent, ...]] = (*MODEL_INTENTS, UNKNOWN_INTENT)

@@ -34,10 +34,8 @@ _PATTERNS: Final = (
     # 3号链接, 三号宝贝, 12链接
     re.compile(_NUMBER + r"\s*号?\s*" + _LINK_WORD),
     # 链接3, 链接 12, 链接三号 (a Chinese numeral only with 号 or at a clause end: 链接一上就没了 is no link)
-    re.compile(
-        _LINK_WORD + r"\s*(?:#|no\.?)?\s*(?:(?P<number>[0-9]{1,3})(?![0-9])"
-        r"|(?P<chinese>[零一二两三四五六七八九十百]{1,5})(?=号|\s|[,.!?;~]|$))"
-    ),
+    re.compile(_LINK_WORD + r"\s*(?:#|no\.?)?\s*(?:(?P<number>[0-9]{1,3})(?![0-9])"
+               r"|(?P<chinese>[零一二两三四五六七八九十百]{1,5})(?=号|\s|[,.!?;~]|$))"),
     # 拍3号, 要了一个5号, 来个三号
     re.compile(
         _BUYING_VERB + r"\s*(?:了|个|一个|一件|一单|一份|一套){0,2}\s*" + _NUMBER + r"\s*号" + _NOT_A_LINK_AFTER

@@ -72,13 +72,7 @@ POLARITY_NORM: Final = LINEAR_COLUMNS + 1
 ALL_COLUMNS: Final = LINEAR_COLUMNS + 2
 POLARITY_BIAS: Final = LINEAR_COLUMNS
 _ARRAY_NAMES: Final = (
-    "char_data",
-    "char_indices",
-    "char_indptr",
-    "cue_weights",
-    "polarity_feature_weights",
-    "bias",
-    "aspect_thresholds",
+    "char_data", "char_indices", "char_indptr", "cue_weights", "polarity_feature_weights", "bias", "aspect_thresholds"
 )
 
 

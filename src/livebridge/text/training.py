@@ -164,20 +164,16 @@ def train(
     public_rows = np.concatenate([np.sort(sampled_reviews), np.arange(len(reviews), len(public_positive))])
     sentiment = fit_logistic(
         Design.stack(authored_design, public.rows(public_rows)),
-        np.concatenate(
-            [
-                [SENTIMENTS.index(comment.sentiment) for comment in authored],
-                np.where(public_positive[public_rows], SENTIMENTS.index("positive"), SENTIMENTS.index("negative")),
-            ]
-        ),
+        np.concatenate([
+            [SENTIMENTS.index(comment.sentiment) for comment in authored],
+            np.where(public_positive[public_rows], SENTIMENTS.index("positive"), SENTIMENTS.index("negative")),
+        ]),
         c=SENTIMENT_C,
         polarity=np.concatenate([authored_polarity, cross_fitted_polarity(public, public_positive, public_rows, rng)]),
-        sample_weight=np.concatenate(
-            [
-                np.ones(len(authored), np.float32),
-                np.full(len(public_rows), SENTIMENT_PUBLIC_WEIGHT, np.float32),
-            ]
-        ),
+        sample_weight=np.concatenate([
+            np.ones(len(authored), np.float32),
+            np.full(len(public_rows), SENTIMENT_PUBLIC_WEIGHT, np.float32),
+        ]),
         used_features=np.unique(authored_design.binary.indices),
     )
     models = assemble(intents, aspects, sentiment, polarity)
