@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from livebridge.auth import service as auth_service
 from livebridge.db import Database
 from livebridge.ingest import service
 from livebridge.ingest.service import MAX_BATCH_EVENTS
@@ -196,3 +197,31 @@ def test_a_clean_body_is_not_decoded_line_by_line(monkeypatch: pytest.MonkeyPatc
     assert len(service.prepare_body(1, 1, array, True, "postgresql").rows) == 50
     with pytest.raises(AssertionError):
         service.prepare_body(1, 1, clean + b"\n{not json", False, "sqlite")
+
+
+async def test_a_revoked_ingest_key_is_refused_here_at_once_and_elsewhere_within_seconds(
+    client: httpx.AsyncClient, database: Database, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csrf = await console_login(client, tenant.owner_email)
+    created = (await client.post("/api/v1/api-keys", json={"name": "推流", "role": "ingest"},
+                                 headers={"X-CSRF-Token": csrf})).json()
+    client.cookies.clear()
+    assert (await push(client, tenant, ndjson([event(1)]), tenant.headers(created["key"]))).status_code == 200
+    # Revoked by another process (straight in the database): this process trusts the key a few seconds more.
+    async with database.transaction() as session:
+        await session.execute(update(ApiKey).where(ApiKey.id == created["id"]).values(revoked_at=datetime.now(UTC)))
+    assert (await push(client, tenant, ndjson([event(2)]), tenant.headers(created["key"]))).status_code == 200
+    monkeypatch.setattr(auth_service.recent_api_keys, "seconds", 0.0)  # … and then no longer
+    refused = await push(client, tenant, ndjson([event(3)]), tenant.headers(created["key"]))
+    assert refused.status_code == 401
+
+    monkeypatch.undo()
+    csrf = await console_login(client, tenant.owner_email)
+    second = (await client.post("/api/v1/api-keys", json={"name": "推流2", "role": "ingest"},
+                                headers={"X-CSRF-Token": csrf})).json()
+    assert (await push(client, tenant, ndjson([event(4)]), tenant.headers(second["key"]))).status_code == 200
+    await client.delete(f"/api/v1/api-keys/{second['id']}", headers={"X-CSRF-Token": csrf})
+    client.cookies.clear()
+    # Revoked through the console of this process: refused at once.
+    assert (await push(client, tenant, ndjson([event(5)]), tenant.headers(second["key"]))).status_code == 401
+    assert {row.event_id for row in await stored(database, tenant.session_id)} == {"e1", "e2", "e4"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,47 @@ from livebridge.kit.time import utcnow
 from livebridge.models import AuthSession, Membership, User
 
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+# How long a key found valid is trusted without asking the database again (per process): a client
+# pushing several batches a second is not looked up for each. Revoking a key forgets it at once in
+# the revoking process; other processes stop accepting it within this time.
+RECENT_API_KEY_SECONDS = 5.0
+
+
+class RecentApiKeys:
+    """Subjects of API keys found valid in the last ``seconds``, by key hash; at most ``capacity``."""
+
+    def __init__(self, seconds: float, capacity: int = 1024) -> None:
+        self.seconds = seconds
+        self.capacity = capacity
+        self._subjects: dict[str, tuple[float, Subject]] = {}
+
+    def get(self, key_hash: str) -> Subject | None:
+        found = self._subjects.get(key_hash)
+        if found is None or time.monotonic() - found[0] > self.seconds:
+            return None
+        return found[1]
+
+    def remember(self, key_hash: str, subject: Subject) -> None:
+        if len(self._subjects) >= self.capacity:
+            self._subjects.clear()
+        self._subjects[key_hash] = (time.monotonic(), subject)
+
+    def forget(self, api_key_id: int) -> None:
+        for key_hash in [h for h, (_, s) in self._subjects.items() if s.api_key_id == api_key_id]:
+            del self._subjects[key_hash]
+
+
+recent_api_keys = RecentApiKeys(RECENT_API_KEY_SECONDS)
+
+
+def recent_api_key_subject(plaintext: str) -> Subject | None:
+    """The subject of a key found valid moments ago, without the database; None: look it up."""
+    return recent_api_keys.get(hash_api_key(plaintext))
+
+
+def forget_api_key(api_key_id: int) -> None:
+    """A revoked key: stop trusting it in this process at once."""
+    recent_api_keys.forget(api_key_id)
 
 
 @dataclass(frozen=True)
@@ -138,17 +180,20 @@ async def record_api_key_use(session: AsyncSession, subject: Subject) -> None:
 
 async def access_api_key_subject(session: AsyncSession, plaintext: str, *, may_write: bool) -> Subject:
     repository = AuthRepository(session)
-    api_key = await repository.get_active_api_key(hash_api_key(plaintext))
+    key_hash = hash_api_key(plaintext)
+    api_key = await repository.get_active_api_key(key_hash)
     if api_key is None:
         raise NotAuthenticated("invalid or revoked API key", code="invalid_api_key")
     now = utcnow()
     # Only write transactions record use: a read-only request must not take SQLite's write lock.
     if may_write and (api_key.last_used_at is None or now - api_key.last_used_at > API_KEY_TOUCH_INTERVAL):
         await repository.touch_api_key(api_key.id, now)
-    return Subject(
+    subject = Subject(
         display_name=f"API key {api_key.prefix}…",
         tenant_id=api_key.tenant_id,
         permissions=API_KEY_PERMISSIONS[api_key.role],
         api_key_id=api_key.id,
         api_key_last_used_at=api_key.last_used_at,
     )
+    recent_api_keys.remember(key_hash, subject)
+    return subject

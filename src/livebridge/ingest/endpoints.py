@@ -16,7 +16,7 @@ from livebridge.ingest import service
 from livebridge.insight.tasks import request_understanding
 from livebridge.live import service as live_service
 from livebridge.realtime.broadcaster import Broadcaster, session_channel
-from livebridge.web.deps import bearer_token, resolve_api_subject
+from livebridge.web.deps import bearer_token, recent_api_subject, resolve_api_subject
 
 router = APIRouter(tags=["ingest"])
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024  # after decompression
@@ -66,13 +66,15 @@ async def read_body(request: Request) -> bytes:
 )
 async def push_events(session_id: int, request: Request, background: BackgroundTasks) -> IngestResultRead:
     # Three steps, so that the write transaction (on SQLite, the database's one write lock) lasts only
-    # as long as the writes: who is calling and whether the session is theirs (a read), then reading
-    # and decoding the body (no database), then storing. The caller is known before a byte of the
-    # body is read.
+    # as long as the writes: who is calling and whether the session is theirs (a read, skipped when
+    # this process has checked both moments ago), then reading and decoding the body (no database),
+    # then storing. The caller is known before a byte of the body is read.
     database: Database = request.app.state.db
-    async with database.transaction(write=False) as session:
-        subject = await resolve_api_subject(request, session, may_write=False)
-        await live_service.access_session_for_ingest(session, subject, session_id)
+    subject = recent_api_subject(request)
+    if subject is None or not live_service.known_ingest_target(subject, session_id):
+        async with database.transaction(write=False) as session:
+            subject = await resolve_api_subject(request, session, may_write=False)
+            await live_service.access_session_for_ingest(session, subject, session_id)
     body = await read_body(request)
     is_array = request.headers.get("content-type", "").startswith("application/json") or body.lstrip()[:1] == b"["
     batch = service.prepare_body(subject.require_tenant(), session_id, body, is_array, database.engine.dialect.name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,11 +187,26 @@ async def previous_sessions(
     )
 
 
+# (tenant, session) pairs this process has seen exist: a session is never deleted nor moved to another
+# tenant, so ingest asks the database once per session, not once per batch.
+_known_ingest_targets: set[tuple[int, int]] = set()
+KNOWN_INGEST_TARGETS_MAX: Final = 100_000
+
+
+def known_ingest_target(subject: Subject, session_id: int) -> bool:
+    """Whether the subject may push to this session, as far as this process already knows (no database)."""
+    subject.check(Permission.INGEST_EVENTS)
+    return (subject.require_tenant(), session_id) in _known_ingest_targets
+
+
 async def access_session_for_ingest(session: AsyncSession, subject: Subject, session_id: int) -> None:
     """Check that events may be pushed to this session; ingest keys may push but not read the catalog."""
     subject.check(Permission.INGEST_EVENTS)
     if not await LiveSessionRepository(session).exists(subject, session_id):
         raise NotFound("no such live session", code="session_not_found")
+    if len(_known_ingest_targets) >= KNOWN_INGEST_TARGETS_MAX:
+        _known_ingest_targets.clear()
+    _known_ingest_targets.add((subject.require_tenant(), session_id))
 
 
 async def find_session_by_room(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livebridge.auth import service as auth_service
 from livebridge.auth.secrets import hash_password, mint_api_key
 from livebridge.authz import Permission, Subject, check_platform_admin
 from livebridge.exceptions import Conflict, InvalidInput, NotFound
@@ -287,4 +288,5 @@ async def do_revoke_api_key(session: AsyncSession, subject: Subject, api_key_id:
         raise NotFound("no such API key", code="api_key_not_found")
     if api_key.revoked_at is None:
         await repository.revoke(api_key, utcnow())
+        auth_service.forget_api_key(api_key.id)
     return api_key

@@ -9,7 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livebridge.auth.service import ConsoleIdentity, access_api_key_subject, access_console_identity
+from livebridge.auth.service import (
+    ConsoleIdentity,
+    access_api_key_subject,
+    access_console_identity,
+    recent_api_key_subject,
+)
 from livebridge.authz import Subject
 from livebridge.config import Settings
 from livebridge.db import Database
@@ -72,6 +77,12 @@ def tokens_match(expected: str, given: str | None) -> bool:
 
 async def get_api_subject(request: Request, session: DbSession) -> Subject:
     return await resolve_api_subject(request, session, may_write=request.method not in SAFE_METHODS)
+
+
+def recent_api_subject(request: Request) -> Subject | None:
+    """The subject of the request's API key when it was found valid moments ago (no database)."""
+    key = _bearer_key(request)
+    return recent_api_key_subject(key) if key is not None else None
 
 
 async def resolve_api_subject(request: Request, session: AsyncSession, *, may_write: bool) -> Subject:
