@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import BigInteger, Select, and_, cast, delete, func, select
+from sqlalchemy import BigInteger, Select, and_, cast, delete, func, literal, select, union_all
 
 from livebridge.authz import Subject, organization_restriction, scoped
 from livebridge.kit.repository import Repository
@@ -233,10 +234,31 @@ class StatementRepository(Repository[SettlementStatement]):
         await self.session.flush()
         return statement
 
-    async def replace_lines(self, statement_id: int, columns: list[list[Any]]) -> None:
-        """Delete a draft's lines and write the new ones (given as columns in ``LINE_COLUMNS`` order)
-        through the engine's bulk path: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
-        await self.session.execute(delete(SettlementLine).where(SettlementLine.statement_id == statement_id))
+    async def missing_references(
+        self, statement: SettlementStatement, agreement_ids: set[int], adjusted_ids: set[int]
+    ) -> list[tuple[str, int]]:
+        """The (kind, id) named by a statement's lines that this tenant does not hold: statements
+        (the lines' own and those they adjust) must be the dealer's, agreements the tenant's. One
+        query for the whole statement checks what the line table's foreign keys would check row by
+        row (it has none: ``models.settlement.SettlementLine`` says why)."""
+        statement_ids = {statement.id} | adjusted_ids
+        statements = select(literal("statement"), SettlementStatement.id).where(
+            SettlementStatement.tenant_id == statement.tenant_id,
+            SettlementStatement.dealer_id == statement.dealer_id,
+            SettlementStatement.id.in_(statement_ids),
+        )
+        agreements = select(literal("agreement"), Agreement.id).where(
+            Agreement.tenant_id == statement.tenant_id, Agreement.id.in_(agreement_ids)
+        )
+        found = {(str(kind), int(i)) for kind, i in await self.session.execute(union_all(statements, agreements))}
+        wanted = {("statement", i) for i in statement_ids} | {("agreement", i) for i in agreement_ids}
+        return sorted(wanted - found)
+
+    async def replace_lines(self, statement: SettlementStatement, columns: list[list[Any]]) -> None:
+        """Delete a draft's lines and write the new ones through the engine's bulk path: COPY on
+        PostgreSQL, multi-row INSERTs on SQLite. ``columns`` are in ``LINE_COLUMNS`` order without
+        the first two: the statement's tenant and id go into every line."""
+        await self.session.execute(delete(SettlementLine).where(SettlementLine.statement_id == statement.id))
         if not columns or not columns[0]:
             return
         connection = await self.session.connection()
@@ -245,14 +267,22 @@ class StatementRepository(Repository[SettlementStatement]):
             driver = raw.driver_connection
             assert driver is not None
             await driver.copy_records_to_table(
-                "settlement_lines", records=zip(*columns, strict=True), columns=LINE_COLUMNS
+                "settlement_lines", records=_rows(statement, columns), columns=LINE_COLUMNS
             )
             return
         for first in range(0, len(columns[0]), _SQLITE_ROWS_PER_INSERT):
             chunk = [column[first : first + _SQLITE_ROWS_PER_INSERT] for column in columns]
             await connection.exec_driver_sql(
-                _sqlite_insert(len(chunk[0])), tuple(itertools.chain.from_iterable(zip(*chunk, strict=True)))
+                _sqlite_insert(len(chunk[0])), tuple(itertools.chain.from_iterable(_rows(statement, chunk)))
             )
+
+
+def _rows(statement: SettlementStatement, columns: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    """Line rows in ``LINE_COLUMNS`` order: the statement's tenant and id, then the line's values."""
+    count = len(columns[0])
+    return zip(
+        itertools.repeat(statement.tenant_id, count), itertools.repeat(statement.id, count), *columns, strict=True
+    )
 
 
 KINDS_SETTLED_DIRECTLY: Final = (LineKind.COMMISSION, LineKind.TICKET_FEE, LineKind.PENALTY)
