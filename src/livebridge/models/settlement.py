@@ -61,11 +61,13 @@ class SettlementLine(IdMixin, Base):
     """One line of a statement.
 
     No foreign keys: a statement writes up to a million lines at once, and PostgreSQL checks each
-    foreign key with a trigger per row (20 s per million lines for these four, 0.65 s without;
-    docs/benchmarks.md). ``StatementRepository.replace_lines`` writes the statement's own tenant and
-    id into every line and checks the agreements and adjusted statements set-wise, in one query,
-    before the write. Nothing deletes statements, agreements, dealers or tenants; whatever comes to
-    do so must delete or clear the lines that refer to them itself.
+    foreign key with a trigger per row (COPY of a million lines: 18–22 s with the four keys this
+    table had, 8–11 s with the statement's alone, 4–4.5 s with none; docs/benchmarks.md). The
+    statement vouches for its lines instead: ``StatementRepository.replace_lines`` writes its tenant
+    and id into every line, and settlement checks the agreements and adjusted statements the lines
+    name in one query before the write (``StatementRepository.missing_references``). Nothing
+    deletes statements, agreements, dealers or tenants; whatever comes to do so must delete or
+    clear the lines that refer to them itself.
     """
 
     __tablename__ = "settlement_lines"

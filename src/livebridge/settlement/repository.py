@@ -74,8 +74,9 @@ class SourceRepository:
         finished in the period. The hot path of settlement: the epoch is computed by the engine, and the
         engine hands the period over as one row of four arrays, filled from the same rows in the same
         order (PostgreSQL arrays, which asyncpg decodes in one step each; JSON arrays on SQLite, parsed
-        by orjson) rather than a million rows the driver builds one at a time: 1.3–2.4 s against
-        3.6–4.2 s on PostgreSQL, 2.6–2.8 s against 3.7–3.8 s on SQLite (docs/benchmarks.md)."""
+        by orjson) rather than a million rows the driver builds one at a time: to NumPy columns in
+        1.5–2.6 s against 4.1–4.8 s on PostgreSQL, 2.6–2.8 s against 3.7–3.8 s on SQLite, same
+        machine under load ≈ 6–7 (docs/benchmarks.md)."""
         connection = await self.session.connection()
         postgres = connection.dialect.name == "postgresql"
         paid_at = func.coalesce(Order.paid_at, Order.created_at_platform)
