@@ -4,7 +4,8 @@
 
 On a fresh database (SQLite by default; with ``--postgres``, a new scratch database on that server)
 it loads N simulated orders (not timed), then prints in one run:
-  raw select   the driver reading the same four columns of the period's orders (the read limit)
+  raw select   the driver reading the same four columns of the period's orders as the service
+               does, one row of four arrays (PostgreSQL arrays; JSON arrays on SQLite) — the read limit
   raw insert   the driver writing N line rows to a table without keys or indexes in one transaction
                (SQLite: multi-row INSERTs of 1,000 rows; PostgreSQL: COPY — the write limit)
   compute      the NumPy arithmetic alone (rates in force, half-up commission, totals, fingerprint)
@@ -28,6 +29,7 @@ from typing import Protocol
 
 import asyncpg
 import numpy as np
+import orjson
 from alembic import command as alembic_command
 
 from livebridge.authz import Permission, Subject, command_line_subject
@@ -164,11 +166,14 @@ class SQLiteEngine:
             )
 
     async def raw_select(self, tenant_id: int, dealer_id: int) -> tuple[float, int]:
+        """As the service reads them on SQLite: one row of four JSON arrays, parsed by orjson."""
+        query = RAW_SELECT.replace("$1", "?").replace("$2", "?")
+        arrays = "SELECT json_group_array(id), json_group_array(paid_fen), json_group_array(paid_at),"
+        arrays += f" json_group_array(order_no) FROM ({query}) AS period"
         begin = time.perf_counter()
         with sqlite3.connect(self.path) as connection:
-            query = RAW_SELECT.replace("$1", "?").replace("$2", "?")
-            rows = connection.execute(query, (tenant_id, dealer_id)).fetchall()
-        return time.perf_counter() - begin, len(rows)
+            ids, *_ = (orjson.loads(a) for a in connection.execute(arrays, (tenant_id, dealer_id)).fetchone())
+        return time.perf_counter() - begin, len(ids)
 
     async def raw_insert(self, count: int) -> float:
         rows = line_rows(count)
@@ -220,12 +225,15 @@ class PostgresEngine:
         await connection.close()
 
     async def raw_select(self, tenant_id: int, dealer_id: int) -> tuple[float, int]:
+        """As the service reads them on PostgreSQL: one row of four arrays."""
         connection = await asyncpg.connect(self.dsn)
+        arrays = "SELECT array_agg(id), array_agg(paid_fen), array_agg(paid_at), array_agg(order_no) FROM"
+        arrays += f" ({RAW_SELECT}) AS period"
         begin = time.perf_counter()
-        rows = await connection.fetch(RAW_SELECT, tenant_id, dealer_id)
+        ids, *_ = await connection.fetchrow(arrays, tenant_id, dealer_id)
         elapsed = time.perf_counter() - begin
         await connection.close()
-        return elapsed, len(rows)
+        return elapsed, len(ids)
 
     async def raw_insert(self, count: int) -> float:
         rows = line_rows(count)

@@ -14,16 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from sqlalchemy import select, update
 
 from livebridge.audit import service as audit_service
 from livebridge.db import Database
 from livebridge.exceptions import Conflict
-from livebridge.models import LineKind, Role, StatementStatus
+from livebridge.models import Agreement, DeadlineBreach, LineKind, Role, StatementStatus
 from livebridge.orders import service as orders_service
 from livebridge.service_desk import service as desk_service
 from livebridge.service_desk.schemas import ResolveTicket, ScheduleVisit
 from livebridge.settlement import service
 from livebridge.settlement.compute import commission_fen
+from livebridge.settlement.repository import StatementRepository
 from tests.factories import TenantFixture, console_login
 from tests.network import open_ticket, order_row, set_up_dealer
 
@@ -326,3 +328,101 @@ async def test_console_settles_a_period_approves_and_dealer_staff_see_their_stat
     mine = await client.get("/settlements")
     assert f"#{statement.id}" in mine.text
     assert "结算一个期间" not in mine.text
+
+
+async def _agreement_of(database: Database, dealer_id: int) -> int:
+    async with database.transaction(write=False) as session:
+        return int(
+            (await session.execute(select(Agreement.id).where(Agreement.organization_id == dealer_id))).scalar_one()
+        )
+
+
+async def test_lines_never_name_another_tenants_agreement_though_the_line_table_has_no_foreign_keys(
+    database: Database, tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    """A missed deadline whose agreement is another tenant's (data the ticket's own foreign key lets
+    through) makes settlement refuse before writing anything, not store a line pointing across tenants."""
+    sku = f"AF5-{tenant.slug}"
+    await set_up_dealer(
+        database, tenant, organization_id=tenant.dealer_id, code=f"R{tenant.tenant_id}", regions=["330106"]
+    )
+    await set_up_dealer(
+        database, other_tenant, organization_id=other_tenant.dealer_id, code=f"R{other_tenant.tenant_id}", regions=[]
+    )
+    own, foreign = (
+        await _agreement_of(database, tenant.dealer_id),
+        await _agreement_of(database, other_tenant.dealer_id),
+    )
+    await _import(database, tenant, [_order("R1", sku, "100.00", "2026-10-10 12:00:00")])
+    opened = datetime(2026, 10, 2, 2, tzinfo=UTC)
+    await open_ticket(database, tenant.subject, "R2", sku, XIHU.format(2), now=opened)
+    async with database.transaction() as session:
+        await desk_service.check_deadlines(session, tenant.subject, opened + timedelta(hours=5))
+        await session.execute(
+            update(DeadlineBreach).where(DeadlineBreach.tenant_id == tenant.tenant_id).values(agreement_id=foreign)
+        )
+        breaches = select(DeadlineBreach.agreement_id).where(DeadlineBreach.tenant_id == tenant.tenant_id)
+        assert list((await session.execute(breaches)).scalars()) == [foreign]
+
+    with pytest.raises(Conflict) as refused:
+        await _settle(database, tenant, OCTOBER)
+    assert refused.value.code == "settlement_reference_invalid"
+    assert refused.value.details == {"missing": [{"kind": "agreement", "id": foreign}]}
+    async with database.transaction(write=False) as session:
+        assert await service.list_statements(session, tenant.subject, dealer_id=tenant.dealer_id) == []
+
+    async with database.transaction() as session:
+        await session.execute(
+            update(DeadlineBreach).where(DeadlineBreach.tenant_id == tenant.tenant_id).values(agreement_id=own)
+        )
+    statement = (await _settle(database, tenant, OCTOBER)).statements[0]
+    async with database.transaction(write=False) as session:
+        lines = await service.statement_lines(session, tenant.subject, statement.id)
+    assert {(line.kind, line.agreement_id, line.tenant_id) for line in lines} == {
+        (LineKind.COMMISSION, own, tenant.tenant_id),
+        (LineKind.PENALTY, own, tenant.tenant_id),
+    }
+
+
+async def test_the_set_wise_reference_check_finds_every_statement_and_agreement_outside_the_dealer_or_tenant(
+    database: Database, tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    """Statements a line names must be its dealer's; agreements its tenant's (a ticket moved to
+    another dealer keeps the agreement its deadlines came from)."""
+    await set_up_dealer(database, tenant, organization_id=tenant.dealer_id, code=f"S{tenant.tenant_id}", regions=[])
+    second_dealer = await set_up_dealer(database, tenant, code=f"T{tenant.tenant_id}", regions=[])
+    await set_up_dealer(
+        database, other_tenant, organization_id=other_tenant.dealer_id, code=f"S{other_tenant.tenant_id}", regions=[]
+    )
+    async with database.transaction() as session:
+        own, second = (
+            await service.do_settle_period(
+                session, tenant.subject, *OCTOBER, dealer_ids=[tenant.dealer_id, second_dealer]
+            )
+        ).statements
+        (foreign,) = (
+            await service.do_settle_period(session, other_tenant.subject, *OCTOBER, dealer_ids=[other_tenant.dealer_id])
+        ).statements
+    agreements = {
+        "own": await _agreement_of(database, tenant.dealer_id),
+        "second dealer's": await _agreement_of(database, second_dealer),
+        "other tenant's": await _agreement_of(database, other_tenant.dealer_id),
+    }
+    missing_id = 10**12
+    async with database.transaction(write=False) as session:
+        repository = StatementRepository(session)
+        assert await repository.missing_references(own, {agreements["own"]}, set()) == []
+        found = await repository.missing_references(
+            own,
+            {*agreements.values(), missing_id},
+            {own.id, second.id, foreign.id, missing_id},
+        )
+    assert found == sorted(
+        [
+            ("agreement", agreements["other tenant's"]),
+            ("agreement", missing_id),
+            ("statement", second.id),
+            ("statement", foreign.id),
+            ("statement", missing_id),
+        ]
+    )

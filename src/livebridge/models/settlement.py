@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from livebridge.kit.ids import BigIntPK
 from livebridge.models.base import Base, IdMixin, SimulatedMixin, TenantMixin, enum_column
 
 
@@ -56,11 +57,26 @@ class SettlementStatement(IdMixin, SimulatedMixin, TenantMixin, Base):
     approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class SettlementLine(IdMixin, TenantMixin, Base):
+class SettlementLine(IdMixin, Base):
+    """One line of a statement.
+
+    No foreign keys: a statement writes up to a million lines at once, and PostgreSQL checks each
+    foreign key with a trigger per row (COPY of a million lines: 18–22 s with the four keys this
+    table had, 8–11 s with the statement's alone, 4–4.5 s with none; docs/benchmarks.md). The
+    statement vouches for its lines instead: ``StatementRepository.replace_lines`` writes its tenant
+    and id into every line, and settlement checks the agreements and adjusted statements the lines
+    name in one query before the write (``StatementRepository.missing_references``). Nothing
+    deletes statements, agreements, dealers or tenants; whatever comes to do so must delete or
+    clear the lines that refer to them itself.
+    """
+
     __tablename__ = "settlement_lines"
     __table_args__ = (Index("ix_settlement_lines_statement", "statement_id", "position"),)
 
-    statement_id: Mapped[int] = mapped_column(ForeignKey("settlement_statements.id", ondelete="CASCADE"))
+    # Tenant-owned like every row (``authz.scoped`` filters on it), but not indexed: lines are read
+    # by statement, and the index costs the bulk write.
+    tenant_id: Mapped[int] = mapped_column(BigIntPK)
+    statement_id: Mapped[int] = mapped_column(BigIntPK)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[LineKind] = mapped_column(enum_column(LineKind))
     # What the adjustment corrects (the original line's kind), for adjustment lines.
@@ -71,7 +87,5 @@ class SettlementLine(IdMixin, TenantMixin, Base):
     base_fen: Mapped[int] = mapped_column(BigInteger)
     rate_bps: Mapped[int | None] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("dealer_agreements.id", ondelete="SET NULL"))
-    adjusts_statement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("settlement_statements.id", ondelete="SET NULL")
-    )
+    agreement_id: Mapped[int | None] = mapped_column(BigIntPK)
+    adjusts_statement_id: Mapped[int | None] = mapped_column(BigIntPK)

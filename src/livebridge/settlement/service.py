@@ -344,13 +344,30 @@ async def _write(
     statement.computed_at = utcnow()
     await repository.add(statement)
     if not unchanged:
-        await repository.replace_lines(statement.id, _columns(statement, lines))
+        await _check_references(repository, statement, lines)
+        await repository.replace_lines(statement, _columns(lines))
     return statement
 
 
-def _columns(statement: SettlementStatement, lines: Lines) -> list[list[object]]:
-    """The lines as columns in ``LINE_COLUMNS`` order (columns, not a million row tuples: the
-    repository forms rows a chunk at a time)."""
+async def _check_references(repository: StatementRepository, statement: SettlementStatement, lines: Lines) -> None:
+    """The line table has no foreign keys (``models.settlement.SettlementLine``): before the write,
+    one query checks that the agreements the lines name are this tenant's and the statements the
+    dealer's."""
+    agreements, adjusted = (
+        {int(i) for i in np.unique(lines.column(name)) if i >= 0} for name in ("agreement_id", "adjusts_statement_id")
+    )
+    if missing := await repository.missing_references(statement, agreements, adjusted):
+        raise Conflict(
+            "the statement's lines refer to what this tenant does not hold (agreements of the tenant, "
+            "statements of the dealer): " + ", ".join(f"{kind} {i}" for kind, i in missing),
+            code="settlement_reference_invalid",
+            details={"missing": [{"kind": kind, "id": i} for kind, i in missing]},
+        )
+
+
+def _columns(lines: Lines) -> list[list[object]]:
+    """The lines as columns in ``LINE_COLUMNS`` order from ``position`` on (columns, not a million
+    row tuples: the repository forms rows a chunk at a time)."""
     count = len(lines)
     if count == 0:
         return []
@@ -365,8 +382,6 @@ def _columns(statement: SettlementStatement, lines: Lines) -> list[list[object]]
         )
     ref_types = [t.value for t in lines.ref_type] if len(set(lines.ref_type)) > 1 else [lines.ref_type[0].value] * count
     return [
-        [statement.tenant_id] * count,
-        [statement.id] * count,
         list(range(1, count + 1)),
         list(lines.kind_values()),
         list(lines.adjusted_kind),
