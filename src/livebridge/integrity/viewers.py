@@ -30,10 +30,11 @@ __all__ = [
 Ints = npt.NDArray[np.int64]
 Formatter = Callable[[int], str]
 MIN_VIEWERS: Final = 30
-# Entry bursts: a 5-s step is elevated when its first entries reach λ + 4√λ + 3 (Poisson tail ≈ 1e-6
-# for small λ), λ being the room's own rate (median of 10-s bins over ±5 min); elevated seconds
-# closer than 5 s form one burst; a burst of ≥ 20 entrants whose interaction rate is under a
-# quarter of the room's (with ≥ 3 interactions expected) is fake, and its silent entrants flagged.
+# Entry bursts: a window of 5-120 s is elevated when its first entries reach λ + 4√λ + 3 (Poisson
+# tail ≈ 1e-6 for small λ), λ being the room's own rate (median of 10-s bins over ±5 min); elevated
+# seconds closer than 5 s form one run, whose most significant window is the burst; a burst of
+# ≥ 20 entrants interacting under a quarter of the room's rate (with ≥ 3 interactions expected),
+# or under the room's rate when ≥ 10× the baseline, is fake, and its silent entrants flagged.
 BASELINE_BIN: Final = 10
 BASELINE_BINS: Final = 61
 BURST_GAP_SECONDS: Final = 5
