@@ -166,14 +166,16 @@ def entry_bursts(events: SessionEvents, clock: Formatter) -> DetectorResult:
     ends = np.array([end for _, end in cores], dtype=np.int64)
     segment = np.searchsorted(starts, second, side="right") - 1
     in_segment = (segment >= 0) & (second <= ends[np.maximum(segment, 0)])
-    outside = ~in_segment
+    entrants = np.bincount(segment[in_segment], minlength=starts.size)
+    active = np.bincount(segment[in_segment], weights=interacted[in_segment], minlength=starts.size)
+    big = entrants >= BURST_MIN_ENTRANTS
+    # The room's interaction rate among everyone outside the bursts under judgement: the small
+    # elevated stretches (a few friends arriving together, who often chat) are the room's own.
+    outside = ~(in_segment & big[np.maximum(segment, 0)])
     if int(outside.sum()) < MIN_VIEWERS:
         return DetectorResult.not_enough(name, Family.VIEWERS, "too few viewers outside the bursts for a baseline")
     room_rate = float(interacted[outside].mean())
-    entrants = np.bincount(segment[in_segment], minlength=starts.size)
-    active = np.bincount(segment[in_segment], weights=interacted[in_segment], minlength=starts.size)
     expected_active = entrants * room_rate
-    big = entrants >= BURST_MIN_ENTRANTS
     cumulative = np.r_[0.0, np.cumsum(rate)]
     predicted = np.maximum(cumulative[ends + 1] - cumulative[starts], 1.0)
     # A flood of ≥ 100 accounts at ≥ 20× the room's own rate, after the opening, is judged even in
