@@ -204,7 +204,7 @@ class ColumnsBuilder:
             for codes, index in zip((viewer, sku, order), self._names, strict=True)
         ]
         (viewer_codes, viewer_keys), (sku_codes, sku_names), (order_codes, order_ids) = renumbered
-        self._built = SessionEvents(
+        built = SessionEvents(
             time=time[order_by],
             kind=kind[order_by],
             viewer=viewer_codes,
@@ -218,7 +218,22 @@ class ColumnsBuilder:
             sku_codes=sku_names,
             order_ids=order_ids,
         )
-        return self._built
+        # The sorted, renumbered columns become the one chunk the next rows are appended to (one
+        # copy in memory, and already in order for the next sort). Read-only: detectors share them.
+        columns: tuple[npt.NDArray[Any], ...] = (
+            *(built.time, built.kind, built.viewer, built.sku, built.order),
+            *(built.amount, built.count, built.text, built.row_id),
+        )
+        for column in (*columns, viewer_keys, sku_names, order_ids):
+            column.setflags(write=False)
+        self._chunks = [columns]
+        viewer_index, sku_index, order_index = (
+            {str(name): code for code, name in enumerate(names.tolist())}
+            for names in (viewer_keys, sku_names, order_ids)
+        )
+        self._names = (viewer_index, sku_index, order_index)
+        self._built = built
+        return built
 
 
 def _first_appearance(codes: Codes, index: dict[str, int]) -> tuple[Codes, npt.NDArray[np.object_]]:
