@@ -344,9 +344,10 @@ def _order_trials(report: EvalReport, seeds: Sequence[int]) -> None:
             rng = inject.rng
             # Brushing: one or two accounts order the least-sold SKU 3-8 times each within 20 minutes;
             # camouflage: two helper accounts order it once in the same 40 minutes. The ground truth
-            # must be brushing by the rule's own definition: where the honest orders of that SKU in
-            # the hour keep orders ÷ buyers under 3 (always, at 3 orders with helpers: 5 ÷ 3), the
-            # brushing accounts place as many more orders as it takes to reach 3 in [at, at + 1 h].
+            # must be brushing by the rule's own definition: where the rule does not name the
+            # accounts (the honest orders of that SKU keep orders ÷ buyers under 3; always at 3 orders
+            # with helpers: 5 ÷ 3), they place as many more orders as it takes to reach 3 in
+            # [at, at + 1 h], counting the SKU's honest orders and buyers there.
             target = skus[0]
             at = rng.randrange(start + 10 * MINUTE_US, end - 60 * MINUTE_US)
             brushers = [f"inj-brusher-{b}" for b in range(1 + strength // 5)]
@@ -360,7 +361,8 @@ def _order_trials(report: EvalReport, seeds: Sequence[int]) -> None:
             buyers = len({o.viewer_id for o in honest}) + len(brushers) + len(helpers)
             missing = MIN_RATE * buyers - len(honest) - len(helpers) - strength * len(brushers)
             top_up = random.Random(_seed("brushing", seed, strength, camouflage))
-            extra = -(-max(missing, 0) // len(brushers))  # equal counts: the accounts tie, the rule names all
+            # Equal counts: the accounts tie, and the rule names all of them.
+            extra = 0 if fixed_size else -(-max(missing, 0) // len(brushers))
             for b in brushers:
                 moments[b] += [at + top_up.randrange(20 * MINUTE_US) for _ in range(extra)]
             made: list[LiveEvent] = []
