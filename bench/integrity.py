@@ -7,7 +7,8 @@ a comment flood and brushed orders, and two earlier sessions in which 30 % of it
 back (for the cross-session detector). It prints the time to build the columns from the events
 (what loading does), the time of ``assess`` (all detectors, the index and the figures; median
 of three runs), each detector's share, with ``--database`` the time to read the stored session
-from SQLite into columns (what every refresh does first), and for scale the raw machine limit of
+from SQLite into columns, and the live refresh that keeps the columns and reads only new events
+after appending 10 s of them; for scale the raw machine limit of
 one NumPy sort of the same number of int64 values.
 """
 
@@ -41,13 +42,14 @@ from livebridge.integrity.inject import MINUTE_US, SCRIPTS, SECOND_US, Injector
 from livebridge.integrity.viewers import PresenceHistory, first_entries
 from livebridge.live import service as live_service
 from livebridge.live.schemas import HostCreate, SessionCreate
-from livebridge.models import Platform
+from livebridge.models import Platform, SessionStatus
 from livebridge.simulate import AudienceModel, Scenario, example_shelf, simulate
 from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.schemas import TenantCreate
 
 VIEWERS = 160_000
 RUNS = 3
+APPENDED_SECONDS = 10  # the events a live refresh finds new after the previous one
 
 
 def clock(value: int) -> str:
@@ -79,9 +81,22 @@ def session_events() -> list[LiveEvent]:
     return sorted([*events, *made], key=lambda event: event.occurred_at)
 
 
-async def database_load(events: list[LiveEvent], directory: Path, url: str) -> tuple[float, float]:
-    """Store the events in the (migrated) database; return (store seconds, ``load_events`` seconds)."""
+async def _store(database: Database, rows_of: list[LiveEvent], tenant_id: int, session_id: int) -> None:
+    engine, viewer_key = database.engine.dialect.name, partial(opaque_viewer, tenant_id)
+    builder = RowBuilder(tenant_id, session_id, datetime.now(UTC), engine, viewer_key)
+    for offset in range(0, len(rows_of), 50_000):
+        rows, _ = builder.rows(rows_of[offset : offset + 50_000])
+        async with database.transaction() as session:
+            await EventRepository(session).insert_new(rows)
+
+
+async def database_load(events: list[LiveEvent], directory: Path, url: str) -> dict[str, float]:
+    """Store the events in the (migrated) database as a live session, all but their last 20 s, and
+    time: a full ``load_events``; the first refresh (``assess_session``: read everything, assess,
+    store); 10 s more appended and read (kept columns + the new rows); 10 s more appended and the
+    next refresh; the whole session read from scratch for comparison."""
     database = Database(Settings(database_url=url, var_dir=directory, secret_key="bench"))
+    timings: dict[str, float] = {}  # seconds, and the events appended
     try:
         async with database.transaction() as session:
             tenant = await tenancy_service.do_create_tenant(
@@ -103,19 +118,48 @@ async def database_load(events: list[LiveEvent], directory: Path, url: str) -> t
                     host_ids=[host.id],
                 ),
             )
+            await live_service.do_transition_session(
+                session, subject, live_session.id, SessionStatus.LIVE, events[0].occurred_at
+            )
+        # Two slices of the last 2 × 10 s arrive after the first refresh: the first is read alone
+        # (``load_events`` of the live session), the second by a whole refresh.
+        cut = events[-1].occurred_at - timedelta(seconds=2 * APPENDED_SECONDS)
+        middle = cut + timedelta(seconds=APPENDED_SECONDS)
+        earlier = [e for e in events if e.occurred_at <= cut]
+        first_slice = [e for e in events if cut < e.occurred_at <= middle]
+        second_slice = [e for e in events if e.occurred_at > middle]
         began = time.perf_counter()
-        engine, viewer_key = database.engine.dialect.name, partial(opaque_viewer, tenant.id)
-        builder = RowBuilder(tenant.id, live_session.id, datetime.now(UTC), engine, viewer_key)
-        for offset in range(0, len(events), 50_000):
-            rows, _ = builder.rows(events[offset : offset + 50_000])
-            async with database.transaction() as session:
-                await EventRepository(session).insert_new(rows)
-        stored = time.perf_counter() - began
+        await _store(database, earlier, tenant.id, live_session.id)
+        timings["stored"] = time.perf_counter() - began
         began = time.perf_counter()
         async with database.transaction(write=False) as session:
             loaded = await integrity_service.load_events(session, subject, live_session.id)
-        assert len(loaded) == len(events)
-        return stored, time.perf_counter() - began
+        timings["full load"] = time.perf_counter() - began
+        assert len(loaded) == len(earlier)
+        began = time.perf_counter()
+        async with database.transaction() as session:
+            await integrity_service.assess_session(session, subject, live_session.id)
+        timings["first refresh"] = time.perf_counter() - began
+        await _store(database, first_slice, tenant.id, live_session.id)
+        timings["first slice"] = len(first_slice)
+        began = time.perf_counter()
+        async with database.transaction(write=False) as session:
+            kept = await integrity_service.load_events(session, subject, live_session.id, live=True)
+        timings["incremental load"] = time.perf_counter() - began
+        assert len(kept) == len(earlier) + len(first_slice)
+        await _store(database, second_slice, tenant.id, live_session.id)
+        timings["second slice"] = len(second_slice)
+        began = time.perf_counter()
+        async with database.transaction() as session:
+            report = await integrity_service.assess_session(session, subject, live_session.id)
+        timings["next refresh"] = time.perf_counter() - began
+        assert report.events_seen == len(events)
+        began = time.perf_counter()
+        async with database.transaction(write=False) as session:
+            fresh = await integrity_service.load_events(session, subject, live_session.id)
+        timings["full load after"] = time.perf_counter() - began
+        assert len(fresh) == len(events)
+        return timings
     finally:
         await database.dispose()
 
@@ -164,10 +208,22 @@ def main() -> None:
         try:
             url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
             alembic_command.upgrade(alembic_config(url), "head")
-            stored, loaded = asyncio.run(database_load(events, directory, url))
+            stored = asyncio.run(database_load(events, directory, url))
         finally:
             shutil.rmtree(directory)
-        print(f"SQLite: stored in {stored:.1f} s; load_events (query + columns) {loaded:.2f} s")
+        print(
+            f"SQLite: stored in {stored['stored']:.1f} s; load_events from scratch (query + columns) "
+            f"{stored['full load']:.2f} s"
+        )
+        print(f"live refresh (assess_session: read, assess, store), first: {stored['first refresh']:.2f} s")
+        print(
+            f"{stored['first slice']:,.0f} events ({APPENDED_SECONDS} s) appended: load_events of the live session "
+            f"{stored['incremental load']:.2f} s (kept columns + new rows)"
+        )
+        print(
+            f"{stored['second slice']:,.0f} more events ({APPENDED_SECONDS} s) appended: next refresh "
+            f"{stored['next refresh']:.2f} s; the whole session read from scratch {stored['full load after']:.2f} s"
+        )
     print(f"raw limit: one np.sort of {len(columns):,} int64 takes {raw:.3f} s; assess = {median / raw:,.0f} sorts")
 
 

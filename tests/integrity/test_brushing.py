@@ -111,3 +111,10 @@ def test_agrees_with_brute_force_over_every_window(orders: list[tuple[int, int]]
     buyers = [b for _, b in orders]
     verdict = brushing_rule(np.array(times, dtype=np.int64) * SECOND, np.array(buyers, dtype=np.int64))
     assert (verdict.is_brushing, verdict.suspicious_buyers.tolist()) == _brute_force(times, buyers)
+
+
+def test_three_orders_with_two_helpers_can_never_be_brushing() -> None:
+    # Why the evaluation tops such injections up: 3 orders of one account plus one order each of two
+    # helper accounts is 5 orders ÷ 3 buyers in the best window, whatever the times.
+    assert run([(0, A), (60, A), (120, A), (30, B), (90, C)]) == (False, [])
+    assert run([(0, A), (60, A), (120, A), (3000, B), (9000, C)]) == (True, [A])

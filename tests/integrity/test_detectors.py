@@ -61,6 +61,24 @@ def test_a_silent_burst_of_entries_is_flagged_with_its_window() -> None:
     assert "12:30" in reason_text(reason)
 
 
+def test_a_burst_trickling_in_over_a_minute_is_found_at_the_longer_windows() -> None:
+    # 400 honest viewers in an hour (λ ≈ 0.11 a second). 60 bots, one a second for a minute, put 5
+    # into every 5-s step: under λ + 4√λ + 3 ≈ 6.5 there, far over it in a 30- or 60-s window.
+    session = crowd(Session(), 400, talk_every=3)
+    for i in range(60):
+        session.add("enter", 1800 + i + 0.5, f"bot{i}")
+    events = session.build()
+    result = entry_bursts(events, clock)
+    assert result.status == Status.OK
+    bots = {f"bot{i}" for i in range(60)}
+    flagged = viewers_of(events, result)
+    assert bots <= flagged
+    assert len(flagged - bots) <= 3
+    (reason,) = result.reasons
+    # The burst is the minute the bots took (the most significant window), not a longer one.
+    assert 60 <= reason.params["entrants"] <= 70
+
+
 def test_a_burst_that_talks_like_the_room_is_not_flagged() -> None:
     session = crowd(Session(), 400, talk_every=3)
     for i in range(120):
@@ -237,6 +255,24 @@ def test_dense_block_found_despite_camouflage() -> None:
     result = dense_blocks(events, order_table(events))
     assert viewers_of(events, result) == set(ring)
     assert {f"r{a}{s}" for a in range(8) for s in ("SKU-A", "SKU-B", "SKU-C")} <= orders_of(events, result)
+
+
+def test_dense_block_keeps_members_when_camouflage_pulls_a_best_seller_in() -> None:
+    # Every ring account also bought the best seller, so the peeled set holds it; the ring's own
+    # SKUs are bought by 2 or 3 of the accounts each. The best seller's buyers are mostly outside
+    # the block, so it is not part of the block, and an account with 2 of the 3 ring SKUs stays in.
+    session = Session()
+    for i in range(90):
+        session.order(i * 40, f"buyer{i}", f"o{i}", "SKU-POP" if i % 3 else f"SKU-{i % 7}")
+    ring = {"ring0": "ABC", "ring1": "ABC", "ring2": "AB", "ring3": "BC", "ring4": "AC", "ring5": "ABC"}
+    for account, skus in ring.items():
+        for s in skus:
+            session.order(500 + len(s) * 7, account, f"{account}{s}", f"SKU-{s}")
+        session.order(600, account, f"camo-{account}", "SKU-POP")
+    events = session.build()
+    result = dense_blocks(events, order_table(events))
+    assert viewers_of(events, result) == set(ring)
+    assert not any(order.startswith("camo-") for order in orders_of(events, result))
 
 
 def test_quick_refunds_by_repeaters() -> None:

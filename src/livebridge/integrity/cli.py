@@ -109,6 +109,11 @@ def _print_eval(report: EvalReport, seconds: float) -> None:
         f"alarm rate, untouched simulated order streams: orders {report.alarm_orders[0]}/{report.alarm_orders[1]} "
         f"= {share(report.alarm_orders):.2%}"
     )
+    found, trials = report.brushing_by_rule
+    console.print(
+        f"brushing injections that were brushing by the rule at their fixed size (3/5/8 orders per account): "
+        f"{found}/{trials}; the others were topped up until orders ÷ buyers reached 3 in their hour"
+    )
     console.print(f"run time {seconds:.1f} s")
 
 

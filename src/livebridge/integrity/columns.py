@@ -16,7 +16,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Kind", "SessionEvents", "from_records", "micros", "to_datetime"]
+__all__ = ["ColumnsBuilder", "Kind", "SessionEvents", "from_records", "micros", "to_datetime"]
 
 Ints = npt.NDArray[np.int64]
 Codes = npt.NDArray[np.int32]
@@ -108,19 +108,6 @@ class SessionEvents:
         return int(self.time[-1]) if self.time.size else 0
 
 
-def _factorise(values: Sequence[str | None]) -> tuple[Codes, npt.NDArray[np.object_]]:
-    """Strings → (codes, distinct names in order of first appearance); ``None`` → -1."""
-    index: dict[str, int] = {}
-    codes: Codes = np.fromiter(
-        (-1 if value is None else index.setdefault(value, len(index)) for value in values),
-        dtype=np.int32,
-        count=len(values),
-    )
-    names = np.empty(len(index), dtype=object)
-    names[:] = list(index)
-    return codes, names
-
-
 def _micros(times: Sequence[datetime | str]) -> Ints:
     """Aware datetimes, or naive UTC text as SQLite stores it, → µs since the epoch.
 
@@ -136,6 +123,132 @@ def _micros(times: Sequence[datetime | str]) -> Ints:
     return np.rint(seconds * SECOND).astype(np.int64)
 
 
+class ColumnsBuilder:
+    """Columns built from rows that arrive in several reads, e.g. a live session's new events at
+    each refresh: only the new rows are converted, and ``events()`` equals ``from_records`` on all
+    rows read at once (same order, same codes).
+
+    Names get a provisional code when first seen; ``events()`` sorts by (time, row id) and renumbers
+    the codes in order of first appearance, which is what a single read in time order gives.
+    """
+
+    def __init__(self) -> None:
+        self._names: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        self._chunks: list[tuple[npt.NDArray[Any], ...]] = []
+        self._built: SessionEvents | None = None
+        self.size = 0
+        self.last_row_id = 0  # the highest row id appended (0: none)
+
+    @staticmethod
+    def _codes(values: Sequence[str | None], index: dict[str, int]) -> Codes:
+        codes: Codes = np.fromiter(
+            (-1 if value is None else index.setdefault(value, len(index)) for value in values),
+            dtype=np.int32,
+            count=len(values),
+        )
+        return codes
+
+    def append(
+        self,
+        kinds: Sequence[str],
+        times: Sequence[datetime | str] | Ints,
+        viewers: Sequence[str | None],
+        texts: Sequence[str | None],
+        skus: Sequence[str | None],
+        orders: Sequence[str | None],
+        amounts: Sequence[int | None],
+        counts: Sequence[int | None],
+        row_ids: Sequence[int] | Ints | None = None,
+    ) -> None:
+        if len(kinds) == 0:
+            return
+        viewer_index, sku_index, order_index = self._names
+        rows = (
+            np.arange(self.size, self.size + len(kinds), dtype=np.int64)
+            if row_ids is None
+            else np.asarray(row_ids, dtype=np.int64)
+        )
+        text = np.empty(len(texts), dtype=object)
+        text[:] = list(texts)
+        self._chunks.append(
+            (
+                times.astype(np.int64) if isinstance(times, np.ndarray) else _micros(times),
+                np.array([KIND_BY_NAME[name] for name in kinds], dtype=np.int8),
+                self._codes(viewers, viewer_index),
+                self._codes(skus, sku_index),
+                self._codes(orders, order_index),
+                np.array([value or 0 for value in amounts], dtype=np.int64),
+                np.array([-1 if value is None else value for value in counts], dtype=np.int64),
+                text,
+                rows,
+            )
+        )
+        self.size += len(kinds)
+        self.last_row_id = max(self.last_row_id, int(rows.max()))
+        self._built = None
+
+    def events(self) -> SessionEvents:
+        if self._built is not None:
+            return self._built
+        if len(self._chunks) > 1:  # merged once, so the next refresh appends to one chunk
+            self._chunks = [tuple(np.concatenate(column) for column in zip(*self._chunks, strict=True))]
+        if not self._chunks:
+            empty = np.zeros(0, dtype=np.int64)
+            codes = np.zeros(0, dtype=np.int32)
+            names = np.zeros(0, dtype=object)
+            self._chunks = [(empty, empty.astype(np.int8), codes, codes, codes, empty, empty, names, empty)]
+        time, kind, viewer, sku, order, amount, count, text, rows = self._chunks[0]
+        order_by = np.lexsort((rows, time))
+        renumbered = [
+            _first_appearance(codes[order_by], index)
+            for codes, index in zip((viewer, sku, order), self._names, strict=True)
+        ]
+        (viewer_codes, viewer_keys), (sku_codes, sku_names), (order_codes, order_ids) = renumbered
+        built = SessionEvents(
+            time=time[order_by],
+            kind=kind[order_by],
+            viewer=viewer_codes,
+            sku=sku_codes,
+            order=order_codes,
+            amount=amount[order_by],
+            count=count[order_by],
+            text=text[order_by],
+            row_id=rows[order_by],
+            viewer_keys=viewer_keys,
+            sku_codes=sku_names,
+            order_ids=order_ids,
+        )
+        # The sorted, renumbered columns become the one chunk the next rows are appended to (one
+        # copy in memory, and already in order for the next sort). Read-only: detectors share them.
+        columns: tuple[npt.NDArray[Any], ...] = (
+            *(built.time, built.kind, built.viewer, built.sku, built.order),
+            *(built.amount, built.count, built.text, built.row_id),
+        )
+        for column in (*columns, viewer_keys, sku_names, order_ids):
+            column.setflags(write=False)
+        self._chunks = [columns]
+        viewer_index, sku_index, order_index = (
+            {str(name): code for code, name in enumerate(names.tolist())}
+            for names in (viewer_keys, sku_names, order_ids)
+        )
+        self._names = (viewer_index, sku_index, order_index)
+        self._built = built
+        return built
+
+
+def _first_appearance(codes: Codes, index: dict[str, int]) -> tuple[Codes, npt.NDArray[np.object_]]:
+    """Codes renumbered in order of first appearance (-1 stays), and the names in that order."""
+    names = np.empty(len(index), dtype=object)
+    names[:] = list(index)
+    present = codes >= 0
+    seen, first = np.unique(codes[present], return_index=True)
+    by_appearance = seen[np.argsort(first, kind="stable")]
+    mapping = np.full(len(index) + 1, -1, dtype=np.int32)  # the extra slot takes the -1 codes
+    mapping[by_appearance] = np.arange(by_appearance.size, dtype=np.int32)
+    renumbered: Codes = mapping[codes]
+    return renumbered, names[by_appearance]
+
+
 def from_records(
     kinds: Sequence[str],
     times: Sequence[datetime | str] | Ints,
@@ -148,27 +261,6 @@ def from_records(
     row_ids: Sequence[int] | Ints | None = None,
 ) -> SessionEvents:
     """Build the columns from parallel sequences (as read from ``live_events``); sorts by time, stably."""
-    kind_codes = np.array([KIND_BY_NAME[name] for name in kinds], dtype=np.int8)
-    time = times.astype(np.int64) if isinstance(times, np.ndarray) else _micros(times)
-    viewer, viewer_keys = _factorise(viewers)
-    sku, sku_codes = _factorise(skus)
-    order, order_ids = _factorise(orders)
-    amount = np.array([value or 0 for value in amounts], dtype=np.int64)
-    count = np.array([-1 if value is None else value for value in counts], dtype=np.int64)
-    text = np.array(list(texts), dtype=object)
-    rows = np.arange(time.size, dtype=np.int64) if row_ids is None else np.asarray(row_ids, dtype=np.int64)
-    order_by = np.argsort(time, kind="stable")
-    return SessionEvents(
-        time=time[order_by],
-        kind=kind_codes[order_by],
-        viewer=viewer[order_by],
-        sku=sku[order_by],
-        order=order[order_by],
-        amount=amount[order_by],
-        count=count[order_by],
-        text=text[order_by],
-        row_id=rows[order_by],
-        viewer_keys=viewer_keys,
-        sku_codes=sku_codes,
-        order_ids=order_ids,
-    )
+    builder = ColumnsBuilder()
+    builder.append(kinds, times, viewers, texts, skus, orders, amounts, counts, row_ids)
+    return builder.events()

@@ -22,9 +22,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final, TypedDict
 
+import numpy as np
+
 from livebridge.ingest.bilibili import read_room
 from livebridge.ingest.schemas import Comment, LiveEvent, OnlineCount, OrderCreated
 from livebridge.integrity.authenticity import assess
+from livebridge.integrity.brushing import HOUR, MIN_RATE, brushing_rule
 from livebridge.integrity.columns import SessionEvents, from_records, micros, to_datetime
 from livebridge.integrity.comments import (
     cluster_comments,
@@ -129,6 +132,9 @@ class EvalReport:
     alarm_viewers: tuple[int, int] = (0, 0)  # flagged, total on untouched real rooms
     alarm_comments: tuple[int, int] = (0, 0)
     alarm_orders: tuple[int, int] = (0, 0)  # on untouched simulated sessions
+    # Brushing trials whose injection at its fixed size (3/5/8 orders per account) was already
+    # brushing by the rule, of all brushing trials (the others were topped up to reach it).
+    brushing_by_rule: list[int] = field(default_factory=lambda: [0, 0])
 
 
 def _span(events: Sequence[LiveEvent]) -> tuple[int, int]:
@@ -336,36 +342,39 @@ def _order_trials(report: EvalReport, seeds: Sequence[int]) -> None:
         for strength, camouflage in ((3, False), (5, False), (8, False), (3, True), (5, True), (8, True)):
             inject = Injector(seed * 1000 + strength * 10 + camouflage)
             rng = inject.rng
-            # Brushing: one or two accounts place 3-8 orders of the least-sold SKU within 20-50 minutes;
-            # camouflage: two helper accounts order it once in the same hour.
+            # Brushing: one or two accounts order the least-sold SKU 3-8 times each within 20 minutes;
+            # camouflage: two helper accounts order it once in the same 40 minutes. The ground truth
+            # must be brushing by the rule's own definition: where the rule does not name the
+            # accounts (the honest orders of that SKU keep orders ÷ buyers under 3; always at 3 orders
+            # with helpers: 5 ÷ 3), they place as many more orders as it takes to reach 3 in
+            # [at, at + 1 h], counting the SKU's honest orders and buyers there.
             target = skus[0]
             at = rng.randrange(start + 10 * MINUTE_US, end - 60 * MINUTE_US)
+            brushers = [f"inj-brusher-{b}" for b in range(1 + strength // 5)]
+            helpers = [f"inj-helper-{h}" for h in range(2 if camouflage else 0)]
+            moments = {b: [at + rng.randrange(20 * MINUTE_US) for _ in range(strength)] for b in brushers}
+            helper_moments = [at + rng.randrange(40 * MINUTE_US) for _ in helpers]
+            honest = [o for o in orders if o.sku_code == target and at <= micros(o.occurred_at) <= at + HOUR]
+            fixed_size = _brushing_found(orders, target, moments, helpers, helper_moments)
+            report.brushing_by_rule[0] += int(fixed_size)
+            report.brushing_by_rule[1] += 1
+            buyers = len({o.viewer_id for o in honest}) + len(brushers) + len(helpers)
+            missing = MIN_RATE * buyers - len(honest) - len(helpers) - strength * len(brushers)
+            top_up = random.Random(_seed("brushing", seed, strength, camouflage))
+            # Equal counts: the accounts tie, and the rule names all of them.
+            extra = 0 if fixed_size else -(-max(missing, 0) // len(brushers))
+            for b in brushers:
+                moments[b] += [at + top_up.randrange(20 * MINUTE_US) for _ in range(extra)]
             made: list[LiveEvent] = []
-            for b in range(1 + strength // 5):
-                for k in range(strength):
-                    made += inject.order(
-                        f"inj-brush-{b}-{k}",
-                        f"inj-brusher-{b}",
-                        target,
-                        price[target],
-                        at + rng.randrange(20 * MINUTE_US),
-                        None,
-                    )
-            if camouflage:
-                for h in range(2):
-                    made += inject.order(
-                        f"inj-help-{h}",
-                        f"inj-helper-{h}",
-                        target,
-                        price[target],
-                        at + rng.randrange(40 * MINUTE_US),
-                        None,
-                    )
+            for b, times in moments.items():
+                for k, moment in enumerate(times):
+                    made += inject.order(f"inj-brush-{b}-{k}", b, target, price[target], moment, None)
+            for h, moment in zip(helpers, helper_moments, strict=True):
+                made += inject.order(f"inj-help-{h}", h, target, price[target], moment, None)
             events = columns_of(sorted([*background, *made], key=lambda e: e.occurred_at))
             result = order_brushing(events, order_table(events), _clock)
             # The rule names suspicious buyers: scored on accounts, as the task was.
-            brushers = {f"inj-brusher-{b}" for b in range(1 + strength // 5)}
-            report.scores["order_brushing"].add_result(result, _flagged_viewers(events, result), brushers)
+            report.scores["order_brushing"].add_result(result, _flagged_viewers(events, result), set(brushers))
             # Dense block: 4-16 accounts × 3-5 SKUs, each pair ordered with probability 0.8;
             # camouflage: every account also orders 1-2 best sellers (up to ~40 % camouflage edges).
             made = []
@@ -405,6 +414,23 @@ def _order_trials(report: EvalReport, seeds: Sequence[int]) -> None:
             events = columns_of(sorted([*background, *made], key=lambda e: e.occurred_at))
             result = quick_refunds(events, order_table(events), _clock)
             report.scores["quick_refunds"].add_result(result, _flagged_orders(events, result), refunded)
+
+
+def _brushing_found(
+    orders: Sequence[OrderCreated],
+    target: str,
+    moments: dict[str, list[int]],
+    helpers: Sequence[str],
+    helper_moments: Sequence[int],
+) -> bool:
+    """Does the rule, on the SKU's honest orders plus these, name every brushing account?"""
+    honest = [o for o in orders if o.sku_code == target]
+    times = [micros(o.occurred_at) for o in honest] + [t for ts in moments.values() for t in ts] + list(helper_moments)
+    names = [o.viewer_id or o.order_id for o in honest]
+    names += [b for b, ts in moments.items() for _ in ts] + list(helpers)
+    codes = {name: code for code, name in enumerate(dict.fromkeys(names))}
+    verdict = brushing_rule(np.array(times, dtype=np.int64), np.array([codes[n] for n in names], dtype=np.int64))
+    return verdict.is_brushing and {codes[b] for b in moments} <= set(verdict.suspicious_buyers.tolist())
 
 
 def _alarms(report: EvalReport, rooms: dict[str, list[LiveEvent]], seeds: Sequence[int]) -> None:

@@ -35,9 +35,10 @@ MIN_ORDERS: Final = 3  # fewer orders than this: not enough data for any order d
 # this many times denser than the best single-SKU star (what an honest crowd on a best seller gives).
 BLOCK_MIN_BUYERS: Final = 5
 BLOCK_MIN_SKUS: Final = 2
-BLOCK_MEMBER_SHARE: Final = 0.6
+BLOCK_MEMBER_SHARE: Final = 0.5
 BLOCK_SKU_SHARE: Final = 0.5
-BLOCK_MIN_LIFT: Final = 1.5
+BLOCK_SKU_CONCENTRATION: Final = 0.1
+BLOCK_MIN_LIFT: Final = 1.25
 BLOCKS_PER_SESSION: Final = 3
 # Quick refunds: refunded this soon after payment, by a buyer with ≥ 2 of them or in a burst of
 # ≥ 3 on one SKU within half an hour.
@@ -191,7 +192,14 @@ def dense_blocks(events: SessionEvents, orders: OrderTable) -> DetectorResult:
         # block SKU that rode along in the peeled set drop out.
         pairs = np.unique(buyer_index[candidate] * skus.size + sku_index[candidate])
         per_sku = np.bincount(pairs % skus.size, minlength=skus.size)
-        core = np.flatnonzero(per_sku >= BLOCK_SKU_SHARE * max(1, block.rows.size))
+        bought = np.unique(buyer_index[live] * skus.size + sku_index[live])
+        sku_buyers = np.bincount(bought % skus.size, minlength=skus.size)
+        # A SKU whose buyers are mostly outside the block is camouflage (or a best seller the ring
+        # rode on), not part of the block.
+        core = np.flatnonzero(
+            (per_sku >= BLOCK_SKU_SHARE * max(1, block.rows.size))
+            & (per_sku >= BLOCK_SKU_CONCENTRATION * np.maximum(sku_buyers, 1))
+        )
         candidate = live[np.isin(sku_index[live], core)]
         pairs = np.unique(buyer_index[candidate] * skus.size + sku_index[candidate])
         per_buyer = np.bincount(pairs // skus.size, minlength=buyers.size)

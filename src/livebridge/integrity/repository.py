@@ -40,8 +40,9 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
     def readable(self, subject: Subject) -> Select[IntegrityAssessment]:
         return scoped(select(IntegrityAssessment), IntegrityAssessment, subject)
 
-    async def event_rows(self, subject: Subject, session_id: int) -> Sequence[Row[Any]]:
-        """(type, time, viewer, text, sku, order id, amount, count, id) of every event, in time order.
+    async def event_rows(self, subject: Subject, session_id: int, after_id: int = 0) -> Sequence[Row[Any]]:
+        """(type, time, viewer, text, sku, order id, amount, count, id) of the events with an id above
+        ``after_id`` (all of them by default), in time order.
 
         The scoped statement is compiled once and run at the driver level: a million rows come back
         in a third of the time the typed ORM path takes. Times are then the driver's own values
@@ -49,7 +50,7 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
         """
         statement = (
             scoped(select(*EVENT_FIELDS), LiveEventRow, subject)
-            .where(LiveEventRow.session_id == session_id)
+            .where(LiveEventRow.session_id == session_id, LiveEventRow.id > after_id)
             .order_by(LiveEventRow.occurred_at, LiveEventRow.id)
         )
         connection = await self.session.connection()
@@ -58,6 +59,14 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
         positions = compiled.positiontup or []
         parameters = tuple(values[name] for name in positions) if positions else values
         return (await connection.exec_driver_sql(str(compiled), parameters)).all()
+
+    async def event_tally(self, subject: Subject, session_id: int, up_to_id: int) -> tuple[int, int]:
+        """(how many, highest id) of the session's events with an id up to ``up_to_id``."""
+        statement = scoped(
+            select(func.count(LiveEventRow.id), func.coalesce(func.max(LiveEventRow.id), 0)), LiveEventRow, subject
+        ).where(LiveEventRow.session_id == session_id, LiveEventRow.id <= up_to_id)
+        count, highest = (await self.session.execute(statement)).one()
+        return int(count), int(highest)
 
     async def event_count(self, subject: Subject, session_id: int) -> int:
         statement = scoped(select(func.count(LiveEventRow.id)), LiveEventRow, subject).where(

@@ -22,7 +22,8 @@ from livebridge.authz import Permission, Subject
 from livebridge.config import get_settings
 from livebridge.db import Database
 from livebridge.integrity.authenticity import Assessment, assess
-from livebridge.integrity.columns import SessionEvents, from_records, micros, to_datetime
+from livebridge.integrity.columns import ColumnsBuilder, SessionEvents, micros, to_datetime
+from livebridge.integrity.live_columns import live_columns, read_columns
 from livebridge.integrity.repository import IntegrityRepository
 from livebridge.integrity.results import Family, Reason, Status, reason_text
 from livebridge.integrity.schemas import (
@@ -62,12 +63,15 @@ def _clock(value: int) -> str:
     return to_display(to_datetime(value), get_settings().display_timezone).strftime("%H:%M:%S")
 
 
-async def load_events(session: AsyncSession, subject: Subject, session_id: int) -> SessionEvents:
-    rows = await IntegrityRepository(session).event_rows(subject, session_id)
-    if not rows:
-        return from_records([], [], [], [], [], [], [], [], [])
-    kinds, times, viewers, texts, skus, orders, amounts, counts, ids = zip(*rows, strict=True)
-    return from_records(kinds, times, viewers, texts, skus, orders, amounts, counts, ids)
+async def load_events(session: AsyncSession, subject: Subject, session_id: int, *, live: bool = False) -> SessionEvents:
+    """The session's events as columns. A live session's columns are kept in this process between
+    refreshes, so each refresh reads only the events stored since (``live_columns``)."""
+    repository = IntegrityRepository(session)
+    database = str((await session.connection()).engine.url)
+    if live:
+        return await live_columns.load(repository, subject, database, session_id)
+    live_columns.forget((database, subject.tenant_id or 0, session_id))
+    return (await read_columns(repository, subject, session_id, ColumnsBuilder())).events()
 
 
 async def _history(session: AsyncSession, subject: Subject, live_session: LiveSession) -> list[PresenceHistory]:
@@ -137,7 +141,7 @@ async def assess_session(
     """
     subject.check(Permission.READ)
     live_session = await live_service.access_session(session, subject, session_id)
-    events = await load_events(session, subject, session_id)
+    events = await load_events(session, subject, session_id, live=live_session.status == SessionStatus.LIVE)
     result = assess(events, _clock, history=await _history(session, subject, live_session), fingerprints=fingerprints)
     repository = IntegrityRepository(session)
     stored = await repository.get(subject, session_id)

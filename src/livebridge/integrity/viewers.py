@@ -30,18 +30,20 @@ __all__ = [
 Ints = npt.NDArray[np.int64]
 Formatter = Callable[[int], str]
 MIN_VIEWERS: Final = 30
-# Entry bursts: a 5-s step is elevated when its first entries reach λ + 4√λ + 3 (Poisson tail ≈ 1e-6
-# for small λ), λ being the room's own rate (median of 10-s bins over ±5 min); elevated seconds
-# closer than 5 s form one burst; a burst of ≥ 20 entrants whose interaction rate is under a
-# quarter of the room's (with ≥ 3 interactions expected) is fake, and its silent entrants flagged.
+# Entry bursts: a window of 5-120 s is elevated when its first entries reach λ + 4√λ + 3 (Poisson
+# tail ≈ 1e-6 for small λ), λ being the room's own rate (median of 10-s bins over ±5 min); elevated
+# seconds closer than 5 s form one run, whose most significant window is the burst; a burst of
+# ≥ 20 entrants interacting under a quarter of the room's rate (with ≥ 3 interactions expected),
+# or under the room's rate when ≥ 10× the baseline, is fake, and its silent entrants flagged.
 BASELINE_BIN: Final = 10
 BASELINE_BINS: Final = 61
 BURST_GAP_SECONDS: Final = 5
-STEP_SECONDS: Final = 5
+BURST_WINDOWS: Final = (5, 10, 30, 60, 120)  # seconds
+BURST_Z: Final = 4.0
 BURST_MIN_ENTRANTS: Final = 20
 BURST_INTERACTION_RATIO: Final = 0.25
 EXTREME_BURST: Final = 10
-EXTREME_INTERACTION_RATIO: Final = 0.6
+EXTREME_INTERACTION_RATIO: Final = 1.0
 FLOOD_ENTRANTS: Final = 100
 FLOOD_FACTOR: Final = 20
 FLOOD_INTERACTION_RATIO: Final = 0.8
@@ -99,38 +101,83 @@ def _online_at(events: SessionEvents, moment: int) -> int | None:
     return int(events.count[samples[index]])
 
 
+def _burst_cores(per_second: npt.NDArray[np.float64], rate: npt.NDArray[np.float64]) -> list[tuple[int, int]]:
+    """[first, last] seconds of each burst: where some window of 5-120 s holds far more first entries
+    than the room's own rate predicts (λ + 4√λ + 3), the most significant such window of each run
+    of elevated seconds (largest Poisson log-likelihood ratio n·ln(n/λ) − (n − λ)).
+
+    Several window lengths: a script pouring in accounts within 10 s stands out at 5-10 s, one that
+    trickles them in over a minute only at 30-120 s (each second adds too little on its own). The
+    most significant window fits the burst: a longer one adds honest entrants, a shorter one leaves
+    bots out.
+    """
+    span = per_second.size
+    observed_sum = np.r_[0.0, np.cumsum(per_second)]
+    expected_sum = np.r_[0.0, np.cumsum(rate)]
+    cover = np.zeros(span + 1, dtype=np.int64)
+    hot_windows: list[tuple[int, Ints, npt.NDArray[np.float64]]] = []
+    for window in BURST_WINDOWS:
+        if window > span:
+            continue
+        starts = np.arange(span - window + 1)
+        observed = observed_sum[starts + window] - observed_sum[starts]
+        expected = expected_sum[starts + window] - expected_sum[starts]
+        hot = observed >= expected + BURST_Z * np.sqrt(expected) + 3
+        np.add.at(cover, starts[hot], 1)
+        np.add.at(cover, starts[hot] + window, -1)
+        # Kulldorff's Poisson scan statistic (log-likelihood ratio): comparable across window lengths.
+        significance = observed[hot] * np.log(observed[hot] / expected[hot]) - (observed[hot] - expected[hot])
+        hot_windows.append((window, starts[hot], significance))
+    elevated = np.flatnonzero(np.cumsum(cover[:span]) > 0)
+    if elevated.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(elevated) > BURST_GAP_SECONDS)
+    cores: list[tuple[int, int]] = []
+    for begin, end in zip(elevated[np.r_[0, breaks + 1]], elevated[np.r_[breaks, elevated.size - 1]], strict=True):
+        best, core = -np.inf, (int(begin), int(end))
+        for window, starts, significance in hot_windows:
+            inside = (starts >= begin) & (starts + window - 1 <= end)
+            if inside.any() and float(significance[inside].max()) > best:
+                chosen = int(starts[inside][np.argmax(significance[inside])])
+                best, core = float(significance[inside].max()), (chosen, chosen + window - 1)
+        # One second either side: entries are counted per whole second, a burst's edges are not.
+        cores.append((max(core[0] - 1, 0), min(core[1] + 1, span - 1)))
+    return cores
+
+
 def entry_bursts(events: SessionEvents, clock: Formatter) -> DetectorResult:
     name = "entry_bursts"
     viewers, first = first_entries(events)
     if viewers.size < MIN_VIEWERS:
         return DetectorResult.not_enough(name, Family.VIEWERS, f"{viewers.size} viewers entered")
     interacted = interacting_viewers(events)[viewers]
-    # Counted per 5-second step: a script pouring in 2-5 accounts a second stands out there.
-    second = (first - first.min()) // (STEP_SECONDS * SECOND) * STEP_SECONDS
-    per_second = np.bincount(second // STEP_SECONDS)
-    per_bin = np.bincount(second // BASELINE_BIN)
-    rate = median_filter(per_bin.astype(np.float64), size=BASELINE_BINS, mode="nearest") / BASELINE_BIN
-    span_seconds = max(1, int(second.max()) + STEP_SECONDS)
-    rate = np.maximum(rate, viewers.size / span_seconds / 10)  # a quiet room still has some rate
-    expected = STEP_SECONDS * rate[np.arange(per_second.size) * STEP_SECONDS // BASELINE_BIN]
-    elevated = np.flatnonzero(per_second >= expected + 4 * np.sqrt(expected) + 3) * STEP_SECONDS
-    if elevated.size == 0:
+    origin = int(first.min())
+    second = (first - origin) // SECOND
+    span = int(second.max()) + 1
+    per_second = np.bincount(second, minlength=span).astype(np.float64)
+    per_bin = np.bincount(second // BASELINE_BIN).astype(np.float64)
+    baseline = median_filter(per_bin, size=BASELINE_BINS, mode="reflect") / BASELINE_BIN
+    baseline = np.maximum(baseline, viewers.size / span / 10)  # a quiet room still has some rate
+    rate = baseline[np.arange(span) // BASELINE_BIN]
+    cores = _burst_cores(per_second, rate)
+    if not cores:
         return DetectorResult(detector=name, family=Family.VIEWERS, status=Status.OK)
-    breaks = np.flatnonzero(np.diff(elevated) > BURST_GAP_SECONDS)
-    starts = elevated[np.r_[0, breaks + 1]]
-    ends = elevated[np.r_[breaks, elevated.size - 1]]
+    starts = np.array([begin for begin, _ in cores], dtype=np.int64)
+    ends = np.array([end for _, end in cores], dtype=np.int64)
     segment = np.searchsorted(starts, second, side="right") - 1
     in_segment = (segment >= 0) & (second <= ends[np.maximum(segment, 0)])
-    outside = ~in_segment
+    entrants = np.bincount(segment[in_segment], minlength=starts.size)
+    active = np.bincount(segment[in_segment], weights=interacted[in_segment], minlength=starts.size)
+    big = entrants >= BURST_MIN_ENTRANTS
+    # The room's interaction rate among everyone outside the bursts under judgement: the small
+    # elevated stretches (a few friends arriving together, who often chat) are the room's own.
+    outside = ~(in_segment & big[np.maximum(segment, 0)])
     if int(outside.sum()) < MIN_VIEWERS:
         return DetectorResult.not_enough(name, Family.VIEWERS, "too few viewers outside the bursts for a baseline")
     room_rate = float(interacted[outside].mean())
-    entrants = np.bincount(segment[in_segment], minlength=starts.size)
-    active = np.bincount(segment[in_segment], weights=interacted[in_segment], minlength=starts.size)
     expected_active = entrants * room_rate
-    big = entrants >= BURST_MIN_ENTRANTS
-    cumulative = np.r_[0.0, np.cumsum(expected)]
-    predicted = np.maximum(cumulative[ends // STEP_SECONDS + 1] - cumulative[starts // STEP_SECONDS], 1.0)
+    cumulative = np.r_[0.0, np.cumsum(rate)]
+    predicted = np.maximum(cumulative[ends + 1] - cumulative[starts], 1.0)
     # A flood of ≥ 100 accounts at ≥ 20× the room's own rate, after the opening, is judged even in
     # a quiet room: it is fake unless it interacts at least at 80 % of the room's rate.
     flood = (
@@ -140,23 +187,24 @@ def entry_bursts(events: SessionEvents, clock: Formatter) -> DetectorResult:
         & (active <= FLOOD_INTERACTION_RATIO * expected_active)
     )
     judgeable = big & (expected_active >= BURST_MIN_EXPECTED)
-    if big.any() and not (judgeable | flood).any():
-        # Bursts exist, but so few people interact here that their silence proves nothing.
+    # An extreme burst (≥ 10× the entrants the baseline predicts) is fake unless its crowd interacts
+    # at least at the room's own rate: scripts that let a few bots say something stay below it, and
+    # a real crowd that size comes for something and shows it. A smaller burst needs a clear deficit.
+    ratio = np.where(entrants >= EXTREME_BURST * predicted, EXTREME_INTERACTION_RATIO, BURST_INTERACTION_RATIO)
+    fake = (judgeable & (active < ratio * expected_active)) | flood
+    if not fake.any() and (big & ~judgeable).any():
+        # A burst where so few people interact that its silence proves nothing: not "clean".
         return DetectorResult.not_enough(
             name,
             Family.VIEWERS,
-            f"{int(big.sum())} entry bursts; room interaction rate {room_rate:.1%} too low to judge",
+            f"{int((big & ~judgeable).sum())} entry bursts; room interaction rate {room_rate:.1%} too low to judge",
         )
-    # An extreme burst (≥ 10× the entrants the baseline predicts) needs a weaker deficit: scripts
-    # that let a few bots say something cannot make the whole crowd interact.
-    ratio = np.where(entrants >= EXTREME_BURST * predicted, EXTREME_INTERACTION_RATIO, BURST_INTERACTION_RATIO)
-    fake = (judgeable & (active <= ratio * expected_active)) | flood
     flagged_mask = in_segment & fake[np.maximum(segment, 0)] & ~interacted
     reasons: list[Reason] = []
     for index in np.flatnonzero(fake):
         members = viewers[flagged_mask & (segment == index)]
-        begin = int(first.min()) + int(starts[index]) * SECOND
-        finish = int(first.min()) + (int(ends[index]) + STEP_SECONDS) * SECOND
+        begin = origin + int(starts[index]) * SECOND
+        finish = origin + (int(ends[index]) + 1) * SECOND
         online = _online_at(events, finish)
         reasons.append(
             Reason(
@@ -165,7 +213,7 @@ def entry_bursts(events: SessionEvents, clock: Formatter) -> DetectorResult:
                     "start": clock(begin),
                     "end": clock(finish),
                     "entrants": int(entrants[index]),
-                    "baseline": f"{rate[int(starts[index]) // BASELINE_BIN]:.2f}",
+                    "baseline": f"{rate[int(starts[index])]:.2f}",
                     "silent": int(members.size),
                     "online_share": f"{members.size / online:.0%}" if online else "—",
                 },
