@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 import numpy as np
@@ -32,6 +33,11 @@ from tests.network import open_ticket, order_row, set_up_dealer
 OCTOBER = (date(2026, 10, 1), date(2026, 11, 1))
 SEPTEMBER = (date(2026, 9, 1), date(2026, 10, 1))
 XIHU = "浙江省杭州市西湖区文三路{}号"
+
+
+def shanghai_tomorrow() -> date:
+    """A period ending tomorrow is still open (periods end at midnight Asia/Shanghai, 8 h ahead of UTC)."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
 
 
 def _order(no: str, sku: str, paid: str, finished: str, status: str = "已完成") -> tuple[int, dict[str, object]]:
@@ -136,7 +142,7 @@ async def test_a_statement_of_commissions_fees_and_penalties_traceable_and_ident
 
     with pytest.raises(Conflict) as refused:
         async with database.transaction() as session:
-            await service.do_settle_period(session, tenant.subject, date(2026, 11, 1), date.today() + timedelta(days=1))
+            await service.do_settle_period(session, tenant.subject, date(2026, 11, 1), shanghai_tomorrow())
     assert refused.value.code == "period_open"
 
 
@@ -302,7 +308,7 @@ async def test_console_settles_a_period_approves_and_dealer_staff_see_their_stat
     )
     await _import(database, tenant, [_order("W1", sku, "299.99", "2026-10-10 12:00:00")])
     csrf = await console_login(client, tenant.owner_email)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = shanghai_tomorrow().isoformat()
     refused = await client.post(
         "/settlements", data={"csrf_token": csrf, "period_start": "2026-11-01", "period_end": tomorrow}
     )

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from livebridge.authz import Subject, scoped
 from livebridge.kit.repository import Repository
@@ -128,6 +130,30 @@ class IntegrityRepository(Repository[IntegrityAssessment]):
 
     async def get(self, subject: Subject, session_id: int) -> IntegrityAssessment | None:
         return await self.first(self.readable(subject).where(IntegrityAssessment.session_id == session_id))
+
+    async def claim(self, subject: Subject, tenant_id: int, session_id: int, is_simulated: bool) -> IntegrityAssessment:
+        """The session's assessment row, created empty if missing and locked until the transaction
+        ends: a web request and a worker process assessing the same session at once then take turns
+        (PostgreSQL) instead of both inserting it; SQLite's write lock already serialises them."""
+        engine = (await self.session.connection()).dialect.name
+        dialect_insert = postgresql_insert if engine == "postgresql" else sqlite_insert
+        await self.session.execute(
+            dialect_insert(IntegrityAssessment)
+            .values(
+                tenant_id=tenant_id,
+                session_id=session_id,
+                is_simulated=is_simulated,
+                events_seen=0,
+                families=[],
+                detectors=[],
+                figures={},
+            )
+            .on_conflict_do_nothing(index_elements=["session_id"])
+        )
+        statement = self.readable(subject).where(IntegrityAssessment.session_id == session_id).with_for_update()
+        claimed = await self.first(statement.execution_options(populate_existing=True))
+        assert claimed is not None
+        return claimed
 
     async def many(self, subject: Subject, session_ids: list[int]) -> list[IntegrityAssessment]:
         return await self.all(self.readable(subject).where(IntegrityAssessment.session_id.in_(session_ids)))

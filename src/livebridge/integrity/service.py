@@ -144,11 +144,7 @@ async def assess_session(
     events = await load_events(session, subject, session_id, live=live_session.status == SessionStatus.LIVE)
     result = assess(events, _clock, history=await _history(session, subject, live_session), fingerprints=fingerprints)
     repository = IntegrityRepository(session)
-    stored = await repository.get(subject, session_id)
-    if stored is None:
-        stored = IntegrityAssessment(
-            tenant_id=live_session.tenant_id, session_id=session_id, is_simulated=live_session.is_simulated
-        )
+    stored = await repository.claim(subject, live_session.tenant_id, session_id, live_session.is_simulated)
     stored.assessed_at = utcnow()
     stored.events_seen = result.events
     stored.authenticity_index = result.index
