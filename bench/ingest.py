@@ -221,6 +221,13 @@ def dashboard_latency(url: str, target: Target, lines: list[bytes], rate: int, s
     stop = threading.Event()
 
     def listen() -> None:
+        try:
+            follow()
+        except httpx.TransportError:
+            if not stop.is_set():  # the server closing the stream at the end is expected
+                raise
+
+    def follow() -> None:
         with client.stream("GET", f"/sessions/{target.session_id}/live/stream", timeout=None) as response:
             event = None
             for line in response.iter_lines():
