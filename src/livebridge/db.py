@@ -10,7 +10,7 @@ import asyncio
 import fcntl
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,20 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         settings.database_url, echo=settings.database_echo, pool_size=10, max_overflow=20, pool_pre_ping=True
     )
+
+
+async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """Run one driver-level statement for each row in the session's transaction; return how many rows
+    it changed. For the bulk write paths of repositories: on SQLite it is one call into the driver's
+    thread (through SQLAlchemy a statement costs four: cursor, execute, fetch, close)."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        cursor = await driver.executemany(sql, rows)
+        return int(cursor.rowcount)
+    result = await connection.exec_driver_sql(sql, list(rows))
+    return int(result.rowcount)
 
 
 class SqliteWriterGate:

@@ -14,11 +14,11 @@ from operator import itemgetter
 from typing import Any, Final, cast
 
 import asyncpg
-import orjson
 from msgspec.structs import astuple
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from livebridge.db import executemany
 from livebridge.ingest.schemas import EVENT_CLASSES, LiveEvent
 from livebridge.kit.time import sqlite_text
 
@@ -65,12 +65,11 @@ _SOURCE, _EVENT_ID = EVENT_COLUMNS.index("source"), EVENT_COLUMNS.index("event_i
 _VIEWER_KEY: Final = EVENT_COLUMNS.index("viewer_key")
 
 _SQLITE_INSERT: Final = (
-    f"INSERT INTO live_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"  # noqa: S608
+    f"INSERT INTO live_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) "  # noqa: S608
+    "ON CONFLICT (tenant_id, source, event_id) DO NOTHING"
 )
-_EXISTING_SQLITE: Final = (
-    "SELECT event_id FROM live_events WHERE tenant_id = ? AND source = ? "
-    "AND event_id IN (SELECT value FROM json_each(?))"
-)
+# The rows the last insert of this connection added: the ids above the one before its first row.
+_INSERTED_SQLITE: Final = "SELECT source, event_id FROM live_events WHERE id > last_insert_rowid() - ?"
 
 
 class RowBuilder:
@@ -139,44 +138,29 @@ class EventRepository:
     async def insert_new(self, rows: Sequence[EventRow]) -> Sequence[int]:
         """Insert the rows whose (tenant, source, event_id) is new; return their positions in ``rows``.
 
-        Rows go optimistically through the engine's bulk path (sqlite3 executemany, asyncpg COPY) in
-        a savepoint: when one is already stored (a retry, or a concurrent copy of the same batch) the
-        unique index refuses the statement, the savepoint is rolled back and only the new rows are
-        written — on SQLite after looking the batch's ids up on the unique index (the write
-        transaction, BEGIN IMMEDIATE, keeps other writers out meanwhile), on PostgreSQL with
-        INSERT … ON CONFLICT DO NOTHING, where the engine decides. (No lookup first: retries are the
-        exception, and on PostgreSQL a plan cached while the table was small would scan it.)
+        Rows go through the engine's bulk path (sqlite3 executemany, asyncpg COPY). SQLite: with
+        ``ON CONFLICT DO NOTHING``; when fewer rows were inserted than sent (a retry), the new ones
+        are the rows with the ids just above the table's previous largest (SQLite numbers a new row
+        after the largest id, and the write transaction, BEGIN IMMEDIATE, keeps other writers out).
+        PostgreSQL: the rows are copied optimistically in a savepoint; if one is already stored (a
+        retry, or a concurrent copy of the same batch) the unique index refuses the COPY and the rows
+        are written with INSERT … ON CONFLICT DO NOTHING RETURNING instead, where the engine decides.
+        (No lookup first: retries are the exception, and a plan cached while the table was small
+        would scan it.)
         """
         if not rows:
             return ()
         connection = await self.session.connection()
         if connection.dialect.name == "postgresql":
             return await self._copy_postgresql(connection, rows)
-        try:
-            async with connection.begin_nested():
-                await connection.exec_driver_sql(_SQLITE_INSERT, rows)
+        inserted = await executemany(self.session, _SQLITE_INSERT, rows)
+        if inserted == len(rows):
             return range(len(rows))
-        except IntegrityError:
-            pass
-        existing = await self._existing_sqlite(connection, rows)
-        new = [index for index, row in enumerate(rows) if (row[_SOURCE], row[_EVENT_ID]) not in existing]
-        if new:
-            await connection.exec_driver_sql(_SQLITE_INSERT, [rows[index] for index in new])
-        return new
-
-    async def _existing_sqlite(self, connection: AsyncConnection, rows: Sequence[EventRow]) -> set[tuple[str, str]]:
-        """The (source, event_id) of these rows already stored: one indexed lookup per source."""
-        by_source: dict[str, list[str]] = {}
-        for row in rows:
-            by_source.setdefault(row[_SOURCE], []).append(row[_EVENT_ID])
-        tenant_id = rows[0][EVENT_COLUMNS.index("tenant_id")]
-        found: set[tuple[str, str]] = set()
-        for source, event_ids in by_source.items():
-            result = await connection.exec_driver_sql(
-                _EXISTING_SQLITE, (tenant_id, source, orjson.dumps(event_ids).decode())
-            )
-            found.update((source, str(event_id)) for (event_id,) in result.all())
-        return found
+        if inserted == 0:
+            return ()
+        result = await connection.exec_driver_sql(_INSERTED_SQLITE, (inserted,))
+        new = {(str(source), str(event_id)) for source, event_id in cast("list[tuple[str, str]]", result.all())}
+        return [index for index, row in enumerate(rows) if (row[_SOURCE], row[_EVENT_ID]) in new]
 
     async def _copy_postgresql(self, connection: AsyncConnection, rows: Sequence[EventRow]) -> Sequence[int]:
         raw = await connection.get_raw_connection()

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject, scoped
+from livebridge.db import executemany
 from livebridge.kit.time import sqlite_text
 from livebridge.models import LiveEventRow, SessionSecond, SessionSku
 from livebridge.models.rollups import COUNTER_COLUMNS, SKU_COUNTER_COLUMNS
@@ -49,7 +50,7 @@ class StatsRepository:
     ) -> None:
         connection = await self.session.connection()
         sql, names = _upsert(connection.dialect, table, key, counters)
-        await connection.exec_driver_sql(sql, [tuple(row[name] for name in names) for row in rows])
+        await executemany(self.session, sql, [tuple(row[name] for name in names) for row in rows])
 
     async def add_second_increments(
         self, tenant_id: int, session_id: int, increments: dict[int, dict[str, int]]
