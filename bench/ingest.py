@@ -5,7 +5,7 @@
 For each engine (SQLite; PostgreSQL when a URL is given or LIVEBRIDGE_TEST_POSTGRES_URL is set) it
 builds a fresh database, generates realistic events with the simulator, then measures in one run:
   raw     the engine's own bulk insert of the same rows into the same table (sqlite3 executemany in
-          one transaction / asyncpg COPY), the limit of the machine;
+          one transaction / asyncpg COPY), best of three runs: the limit of the machine;
   api×N   POST /api/v1/sessions/{id}/events with batches of 1,000 NDJSON events, N server processes;
 and prints events/s and the ratio api/raw. Then, at 5,000 events/s sustained for 10 s, the delay
 from a batch's acknowledgement to the live dashboard (SSE) showing it.
@@ -52,6 +52,7 @@ from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.schemas import ApiKeyCreate, TenantCreate
 
 BATCH = 1_000
+RAW_ATTEMPTS = 3
 PASSWORD = "bench-password"
 
 
@@ -315,14 +316,17 @@ def fresh_postgres(url: str) -> str:
 def run_engine(label: str, database_url: str, count: int, work_dir: Path) -> dict[str, Any]:
     alembic_command.upgrade(alembic_config(database_url), "head")
     settings = Settings(database_url=database_url, var_dir=work_dir, secret_key="bench")
-    raw_target, api_targets, latency_target = asyncio.run(_targets(settings, 4))
+    raw_targets, api_targets, latency_target = asyncio.run(_targets(settings))
     print(f"\n[{label}] generating {count:,} simulated events…", flush=True)
-    lines = realistic_lines(count, "bench-raw")
-    rows = raw_rows(lines, raw_target, "sqlite" if label == "SQLite" else "postgresql")
-    if label == "SQLite":
-        raw = raw_sqlite(Path(database_url.split(":///", 1)[1]), rows)
-    else:
-        raw = asyncio.run(raw_postgres(database_url, rows))
+    engine = "sqlite" if label == "SQLite" else "postgresql"
+      # The engine's own rate varies from run to run (checkpoints, caches): its best of three is the limit.
+    raw = 0.0
+    for attempt, raw_target in enumerate(raw_targets):
+        rows = raw_rows(realistic_lines(count, f"bench-raw{attempt}"), raw_target, engine)
+        if label == "SQLite":
+            raw = max(raw, raw_sqlite(Path(database_url.split(":///", 1)[1]), rows))
+        else:
+            raw = max(raw, asyncio.run(raw_postgres(database_url, rows)))
     results: dict[str, Any] = {"raw": raw}
     for workers, target in zip((1, 2), api_targets, strict=False):
         api_lines = realistic_lines(count, f"bench-api{workers}")
@@ -340,13 +344,14 @@ def run_engine(label: str, database_url: str, count: int, work_dir: Path) -> dic
     return results
 
 
-async def _targets(settings: Settings, count: int) -> tuple[Target, list[Target], Target]:
+async def _targets(settings: Settings) -> tuple[list[Target], list[Target], Target]:
+    """Tenants with a session each: three for the engine's own insert, two for the API, one for the dashboard."""
     database = Database(settings)
     try:
-        targets = [await make_target(database) for _ in range(count)]
+        targets = [await make_target(database) for _ in range(RAW_ATTEMPTS + 3)]
     finally:
         await database.dispose()
-    return targets[0], targets[1:3], targets[3]
+    return targets[:RAW_ATTEMPTS], targets[RAW_ATTEMPTS : RAW_ATTEMPTS + 2], targets[-1]
 
 
 def report(label: str, results: dict[str, Any]) -> None:
