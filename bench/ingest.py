@@ -319,7 +319,7 @@ def run_engine(label: str, database_url: str, count: int, work_dir: Path) -> dic
     raw_targets, api_targets, latency_target = asyncio.run(_targets(settings))
     print(f"\n[{label}] generating {count:,} simulated events…", flush=True)
     engine = "sqlite" if label == "SQLite" else "postgresql"
-      # The engine's own rate varies from run to run (checkpoints, caches): its best of three is the limit.
+    # The engine's own rate varies from run to run (checkpoints, caches): its best of three is the limit.
     raw = 0.0
     for attempt, raw_target in enumerate(raw_targets):
         rows = raw_rows(realistic_lines(count, f"bench-raw{attempt}"), raw_target, engine)
