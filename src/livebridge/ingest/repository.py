@@ -61,7 +61,7 @@ def _insert_returning_sql(row_count: int) -> str:
 
 # A row of ``live_events`` in ``EVENT_COLUMNS`` order, its times encoded by ``time_encoder``.
 EventRow = tuple[Any, ...]
-_SOURCE, _EVENT_ID = EVENT_COLUMNS.index("source"), EVENT_COLUMNS.index("event_id")
+_TENANT_ID, _SOURCE, _EVENT_ID = (EVENT_COLUMNS.index(name) for name in ("tenant_id", "source", "event_id"))
 _VIEWER_KEY: Final = EVENT_COLUMNS.index("viewer_key")
 
 _SQLITE_INSERT: Final = (
@@ -69,7 +69,9 @@ _SQLITE_INSERT: Final = (
     "ON CONFLICT (tenant_id, source, event_id) DO NOTHING"
 )
 # The rows the last insert of this connection added: the ids above the one before its first row.
-_INSERTED_SQLITE: Final = "SELECT source, event_id FROM live_events WHERE id > last_insert_rowid() - ?"
+_INSERTED_SQLITE: Final = (
+    "SELECT source, event_id FROM live_events WHERE tenant_id = ? AND id > last_insert_rowid() - ?"
+)
 
 
 class RowBuilder:
@@ -158,7 +160,7 @@ class EventRepository:
             return range(len(rows))
         if inserted == 0:
             return ()
-        result = await connection.exec_driver_sql(_INSERTED_SQLITE, (inserted,))
+        result = await connection.exec_driver_sql(_INSERTED_SQLITE, (rows[0][_TENANT_ID], inserted))
         new = {(str(source), str(event_id)) for source, event_id in cast("list[tuple[str, str]]", result.all())}
         return [index for index, row in enumerate(rows) if (row[_SOURCE], row[_EVENT_ID]) in new]
 
