@@ -182,13 +182,16 @@ def decode_event(line: bytes | str) -> LiveEvent:
 def decode_clean_body(body: bytes, is_array: bool) -> list[LiveEvent] | None:
     """Every event of a body in one call when the body is clean: each item (each NDJSON line) one
     valid event. None otherwise (the caller then decodes line by line to say what is wrong where).
-    Zones, comment lengths and times are left to the caller."""
+    Long comments are cut as ``decode_event`` cuts them; zones and times are left to the caller."""
     try:
         events: list[LiveEvent] = _array_decoder.decode(body) if is_array else _decoder.decode_lines(body)
     except msgspec.MsgspecError:
         return None
     if not is_array and len(events) != body.count(b"\n") + (not body.endswith(b"\n")):
         return None  # a blank line, or an event over several lines: the line-by-line path judges
+    for event in events:
+        if type(event) is Comment and len(event.text) > MAX_COMMENT_CHARS:
+            event.text = event.text[:MAX_COMMENT_CHARS]
     return events
 
 

@@ -1,4 +1,4 @@
-"""The one ingest path every source uses: decode per line, keep the valid, count the duplicates.
+"""The one ingest path every source uses: decode, keep the valid, count the duplicates.
 
 Valid events of a batch are stored even when other lines are rejected; each rejected line is
 reported with its number, a code and a message. The batch commits as one transaction, so a crash
@@ -21,7 +21,7 @@ from livebridge.audit import service as audit_service
 from livebridge.authz import Subject
 from livebridge.exceptions import BadRequest, PayloadTooLarge
 from livebridge.ingest.repository import EVENT_COLUMNS, EventRepository, EventRow, RowBuilder
-from livebridge.ingest.schemas import MAX_COMMENT_CHARS, Comment, LiveEvent, decode_clean_body, decode_event
+from livebridge.ingest.schemas import LiveEvent, decode_clean_body, decode_event
 from livebridge.kit.ids import sha256_hex
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
@@ -143,6 +143,11 @@ def rollup_increments(rows: Sequence[EventRow], seconds: Sequence[int]) -> stats
     )
 
 
+def _check_batch_size(count: int) -> None:
+    if count > MAX_BATCH_EVENTS:
+        raise PayloadTooLarge(f"at most {MAX_BATCH_EVENTS} events per batch, got {count}", code="batch_too_large")
+
+
 def _prepared(
     tenant_id: int,
     session_id: int,
@@ -153,8 +158,7 @@ def _prepared(
     rejected: list[RejectedLine],
 ) -> PreparedBatch:
     decoded = len(events)
-    if len(events) > MAX_BATCH_EVENTS:
-        raise PayloadTooLarge(f"at most {MAX_BATCH_EVENTS} events per batch, got {len(events)}", code="batch_too_large")
+    _check_batch_size(decoded)
     if len({(event.source, event.event_id) for event in events}) < decoded:
         # The same event twice in one batch: the first one wins, the rest are duplicates.
         events = list({(event.source, event.event_id): event for event in reversed(events)}.values())[::-1]
@@ -167,8 +171,7 @@ def _prepared(
 def prepare_batch(tenant_id: int, session_id: int, lines: list[tuple[int, bytes]], engine: str) -> PreparedBatch:
     """Decode, validate and count a batch of (line number, JSON) for the engine (``sqlite``,
     ``postgresql``) without the database, so no lock is held meanwhile."""
-    if len(lines) > MAX_BATCH_EVENTS:
-        raise PayloadTooLarge(f"at most {MAX_BATCH_EVENTS} events per batch, got {len(lines)}", code="batch_too_large")
+    _check_batch_size(len(lines))
     now = utcnow()
     events, rejected = decode_lines(lines, now)
     return _prepared(tenant_id, session_id, engine, now, len(lines), events, rejected)
@@ -184,9 +187,6 @@ def prepare_body(tenant_id: int, session_id: int, body: bytes, is_array: bool, e
     now = utcnow()
     events = decode_clean_body(body, is_array)
     if events is not None and _all_acceptable(events, body, now):
-        for event in events:
-            if type(event) is Comment and len(event.text) > MAX_COMMENT_CHARS:
-                event.text = event.text[:MAX_COMMENT_CHARS]
         return _prepared(tenant_id, session_id, engine, now, len(events), events, [])
     return prepare_batch(tenant_id, session_id, split_lines(body, is_array), engine)
 
