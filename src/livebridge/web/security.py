@@ -48,16 +48,24 @@ class SecurityMiddleware:
             if not browser_token:
                 new_cookie = self._cookie(login_csrf)
 
+        open_body = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal open_body
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS:
                     headers.setdefault(name, value)
                 if new_cookie is not None:
                     headers.append("set-cookie", new_cookie)
+                open_body = True
+            elif message["type"] == "http.response.body":
+                open_body = message.get("more_body", False)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+        if open_body:  # a stream (a live dashboard) cut short at shutdown: end its body properly
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _cookie(self, value: str) -> str:
         cookie: SimpleCookie = SimpleCookie()
