@@ -6,7 +6,8 @@ For each engine (SQLite; PostgreSQL when a URL is given or LIVEBRIDGE_TEST_POSTG
 builds a fresh database, generates realistic events with the simulator, then measures in one run:
   raw     the engine's own bulk insert of the same rows into the same table (sqlite3 executemany in
           one transaction / asyncpg COPY), best of three runs: the limit of the machine;
-  api×N   POST /api/v1/sessions/{id}/events with batches of 1,000 NDJSON events, N server processes;
+  api×N   POST /api/v1/sessions/{id}/events with batches of 1,000 NDJSON events, N server processes
+          (each on a port of its own, 2 connections to each);
 and prints events/s and the ratio api/raw. Then, at 5,000 events/s sustained for 10 s, the delay
 from a batch's acknowledgement to the live dashboard (SSE) showing it.
 """
@@ -143,16 +144,16 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, workers: int, var_dir: Path) -> None:
+    def __init__(self, database_url: str, var_dir: Path, *, queue_workers: int = 0) -> None:
+        """A `uvicorn` process on a free port. By default without the embedded task consumer: the ingest
+        path alone (bench/insight_latency.py runs it with comment understanding beside it)."""
         self.url = f"http://127.0.0.1:{free_port()}"
         env = {
             **os.environ,
             "LIVEBRIDGE_DATABASE_URL": database_url,
             "LIVEBRIDGE_SECRET_KEY": "bench",
             "LIVEBRIDGE_VAR_DIR": str(var_dir),
-            # The ingest path alone: background work (comment understanding, regrouping, integrity)
-            # has benchmarks of its own (bench/insight_latency.py measures ingest with it running).
-            "LIVEBRIDGE_QUEUE_WORKERS": "0",
+            "LIVEBRIDGE_QUEUE_WORKERS": str(queue_workers),
         }
         self.process = subprocess.Popen(
             [
@@ -163,8 +164,6 @@ class Server:
                 "--factory",
                 "--port",
                 self.url.rsplit(":", 1)[1],
-                "--workers",
-                str(workers),
                 "--log-level",
                 "warning",
                 "--no-access-log",
@@ -174,7 +173,7 @@ class Server:
         for _ in range(150):
             try:
                 if httpx.get(f"{self.url}/login", timeout=1).status_code == 200:
-                    time.sleep(0.5 * workers)  # let every worker finish starting
+                    time.sleep(0.5)  # let it finish starting
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
@@ -185,7 +184,8 @@ class Server:
         self.process.wait(timeout=20)
 
 
-async def post_all(url: str, target: Target, lines: list[bytes], concurrency: int) -> float:
+async def post_all(urls: list[str], target: Target, lines: list[bytes], per_server: int = 2) -> float:
+    """Post the lines in batches over ``per_server`` connections to each server; events/s."""
     batches = [b"\n".join(lines[i : i + BATCH]) for i in range(0, len(lines), BATCH)]
     headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/x-ndjson"}
     queue: asyncio.Queue[bytes] = asyncio.Queue()
@@ -201,11 +201,15 @@ async def post_all(url: str, target: Target, lines: list[bytes], concurrency: in
             response.raise_for_status()
             accepted += response.json()["accepted"]
 
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+    limits = httpx.Limits(max_connections=per_server)
+    clients = [httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for url in urls]
+    try:
         started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(client) for client in clients for _ in range(per_server)))
         elapsed = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
     assert accepted == len(lines), f"accepted {accepted} of {len(lines)}"
     return len(lines) / elapsed
 
@@ -328,14 +332,17 @@ def run_engine(label: str, database_url: str, count: int, work_dir: Path) -> dic
         else:
             raw = max(raw, asyncio.run(raw_postgres(database_url, rows)))
     results: dict[str, Any] = {"raw": raw}
-    for workers, target in zip((1, 2), api_targets, strict=False):
-        api_lines = realistic_lines(count, f"bench-api{workers}")
-        server = Server(database_url, workers, work_dir)
+    for processes, target in zip((1, 2), api_targets, strict=False):
+        api_lines = realistic_lines(count, f"bench-api{processes}")
+        # Separate server processes on ports of their own, the client spreading its connections over them as
+        # a load balancer would (with `uvicorn --workers 2` the kernel may hand all four connections to one).
+        servers = [Server(database_url, work_dir) for _ in range(processes)]
         try:
-            results[f"api{workers}"] = asyncio.run(post_all(server.url, target, api_lines, concurrency=2 * workers))
+            results[f"api{processes}"] = asyncio.run(post_all([server.url for server in servers], target, api_lines))
         finally:
-            server.stop()
-    server = Server(database_url, 1, work_dir)
+            for server in servers:
+                server.stop()
+    server = Server(database_url, work_dir)
     try:
         delays = dashboard_latency(server.url, latency_target, realistic_lines(50_000, "bench-live"), 5_000, 10)
     finally:
@@ -359,9 +366,9 @@ def report(label: str, results: dict[str, Any]) -> None:
     print(f"\n{label}: events/s (batches of {BATCH:,}, realistic simulated events)")
     print(f"  {'path':<34}{'events/s':>12}{'vs raw':>10}")
     print(f"  {'raw engine bulk insert':<34}{raw:>12,.0f}{'1.00':>10}")
-    for workers in (1, 2):
-        rate = results[f"api{workers}"]
-        print(f"  {f'HTTP batch API, {workers} process(es)':<34}{rate:>12,.0f}{rate / raw:>10.2f}")
+    for processes in (1, 2):
+        rate = results[f"api{processes}"]
+        print(f"  {f'HTTP batch API, {processes} process(es)':<34}{rate:>12,.0f}{rate / raw:>10.2f}")
     delays = sorted(results["latency"])
     p95 = delays[int(len(delays) * 0.95) - 1]
     print(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import tempfile
 import threading
@@ -147,10 +146,9 @@ async def _count(database: Database, session_id: int) -> tuple[int, int]:
 
 
 def ingest_rate(database_url: str, work_dir: Path, target: Target, lines: list[bytes], consumers: int) -> float:
-    os.environ["LIVEBRIDGE_QUEUE_WORKERS"] = str(consumers)
-    server = Server(database_url, 1, work_dir / f"var-{consumers}")
+    server = Server(database_url, work_dir / f"var-{consumers}", queue_workers=consumers)
     try:
-        return asyncio.run(post_all(server.url, target, lines, concurrency=2))
+        return asyncio.run(post_all([server.url], target, lines))
     finally:
         server.stop()
 
@@ -169,8 +167,7 @@ def main() -> None:
         latency_target, quiet_target, busy_target = asyncio.run(make_targets(settings, 3))
 
         print(f"latency: {arguments.rate} comments/s for {arguments.seconds} s…", flush=True)
-        os.environ["LIVEBRIDGE_QUEUE_WORKERS"] = "2"
-        server = Server(database_url, 1, work_dir / "var-latency")
+        server = Server(database_url, work_dir / "var-latency", queue_workers=2)
         try:
             comments = comment_lines(arguments.rate * arguments.seconds, "bench-tags")
             delays = sorted(tag_latency(server.url, latency_target, comments, arguments.rate, arguments.seconds))
@@ -179,15 +176,14 @@ def main() -> None:
 
         print(f"ingest: {arguments.events:,} realistic events, consumer off and on…", flush=True)
         quiet = ingest_rate(database_url, work_dir, quiet_target, realistic_lines(arguments.events, "q"), 0)
-        os.environ["LIVEBRIDGE_QUEUE_WORKERS"] = "2"
-        server = Server(database_url, 1, work_dir / "var-busy")
+        server = Server(database_url, work_dir / "var-busy", queue_workers=2)
         try:
             lines = realistic_lines(arguments.events, "b")
             # The consumer loads the models when it starts (about a second of CPU): let it finish.
-            asyncio.run(post_all(server.url, busy_target, comment_lines(10, "warm"), concurrency=1))
+            asyncio.run(post_all([server.url], busy_target, comment_lines(10, "warm"), per_server=1))
             while asyncio.run(understood_and_comments(settings, busy_target.session_id))[0] < 10:
                 time.sleep(0.05)
-            busy = asyncio.run(post_all(server.url, busy_target, lines, concurrency=2))
+            busy = asyncio.run(post_all([server.url], busy_target, lines))
             acked = time.monotonic()
             while True:
                 understood, total = asyncio.run(understood_and_comments(settings, busy_target.session_id))
