@@ -59,7 +59,7 @@ def comment_lines(count: int, namespace: str) -> list[bytes]:
 
 
 class InsightStream:
-    """Reads /sessions/{id}/live/insights; keeps (arrival, insights delivered so far)."""
+    """Reads /sessions/{id}/live/insights; keeps (arrival, newest comment id understood so far)."""
 
     def __init__(self, url: str, target: Target) -> None:
         self.client = httpx.Client(base_url=url, timeout=30)
@@ -75,13 +75,16 @@ class InsightStream:
         self.ready.wait(10)
 
     def _listen(self) -> None:
-        delivered = 0
+        # A session's comments are understood in id order, and each published message carries its
+        # newest insights (at most 200 of a chunk): the newest id seen says how far understanding got.
+        newest = 0
         try:
             with self.client.stream("GET", self._path, timeout=None) as response:
                 for line in response.iter_lines():
                     if line.startswith("data:"):
-                        delivered += len(orjson.loads(line.split(":", 1)[1])["insights"])
-                        self.arrivals.append((time.monotonic(), delivered))
+                        items = orjson.loads(line.split(":", 1)[1])["insights"]
+                        newest = max([newest, *(item["id"] for item in items)])
+                        self.arrivals.append((time.monotonic(), newest))
                         self.ready.set()
         except httpx.HTTPError:
             return  # closed at the end of the run
@@ -90,11 +93,13 @@ class InsightStream:
         self.client.close()
 
 
-def tag_latency(url: str, target: Target, lines: list[bytes], rate: int, seconds: int) -> list[float]:
+def tag_latency(
+    url: str, settings: Settings, target: Target, lines: list[bytes], rate: int, seconds: int
+) -> list[float]:
     stream = InsightStream(url, target)
     headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/x-ndjson"}
     per_batch = rate // 5
-    acknowledgements: list[tuple[float, int]] = []
+    acknowledgements: list[tuple[float, bytes]] = []  # (ack time, the batch's last line)
     started = time.monotonic()
     with httpx.Client(base_url=url, timeout=30) as poster:
         for index in range(seconds * 5):
@@ -103,17 +108,32 @@ def tag_latency(url: str, target: Target, lines: list[bytes], rate: int, seconds
                 f"/api/v1/sessions/{target.session_id}/events", content=b"\n".join(batch), headers=headers
             )
             response.raise_for_status()
-            acknowledgements.append((time.monotonic(), (index + 1) * per_batch))
+            acknowledgements.append((time.monotonic(), batch[-1]))
             pause = started + (index + 1) * 0.2 - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
     time.sleep(3)
     stream.close()
+    row_ids = asyncio.run(event_row_ids(settings, target.session_id))
     delays = []
-    for acked_at, needed in acknowledgements:
-        arrival = next((at for at, delivered in stream.arrivals if delivered >= needed), None)
+    for acked_at, last_line in acknowledgements:
+        needed = row_ids[orjson.loads(last_line)["event_id"]]
+        arrival = next((at for at, newest in stream.arrivals if newest >= needed), None)
         delays.append(float("inf") if arrival is None else max(0.0, arrival - acked_at))
     return delays
+
+
+async def event_row_ids(settings: Settings, session_id: int) -> dict[str, int]:
+    """The stored id of each comment of the session, by its event id."""
+    database = Database(settings)
+    try:
+        async with database.transaction(write=False) as session:
+            rows = await session.execute(
+                select(LiveEventRow.event_id, LiveEventRow.id).where(LiveEventRow.session_id == session_id)
+            )
+            return {str(event_id): int(row_id) for event_id, row_id in rows.all()}
+    finally:
+        await database.dispose()
 
 
 async def make_targets(settings: Settings, count: int) -> list[Target]:
@@ -170,7 +190,9 @@ def main() -> None:
         server = Server(database_url, work_dir / "var-latency", queue_workers=2)
         try:
             comments = comment_lines(arguments.rate * arguments.seconds, "bench-tags")
-            delays = sorted(tag_latency(server.url, latency_target, comments, arguments.rate, arguments.seconds))
+            delays = sorted(
+                tag_latency(server.url, settings, latency_target, comments, arguments.rate, arguments.seconds)
+            )
         finally:
             server.stop()
 
