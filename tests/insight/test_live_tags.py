@@ -90,8 +90,10 @@ async def test_pushed_comments_come_back_tagged_on_the_dashboard_stream(live_ser
         _, first = reader.messages.get(timeout=10)
         assert first == {"insights": [], "unavailable": None}
         acknowledged = push(live_server, tenant, 100, "tags")
-        arrived, insights = reader.tagged_until(100, acknowledged + 10.0)
-        assert arrived - acknowledged < 10.0
+        # Generous: in CI's scale-out run one worker process with two threads serves the whole suite's
+        # background work, and a regroup or an integrity refresh of earlier tests may hold both a while.
+        arrived, insights = reader.tagged_until(100, acknowledged + 60.0)
+        assert arrived - acknowledged < 60.0
         assert {i["intent"] for i in insights} >= {"question", "complaint"}
         assert len({i["id"] for i in insights}) == 100
     finally:
