@@ -7,10 +7,9 @@ with its megabyte bodies, paid for on every batch.
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
-
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from livebridge.kit.ids import new_token
@@ -68,15 +67,10 @@ class SecurityMiddleware:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _cookie(self, value: str) -> str:
-        cookie: SimpleCookie = SimpleCookie()
-        cookie[CSRF_COOKIE] = value
-        morsel = cookie[CSRF_COOKIE]
-        morsel["path"] = "/"
-        morsel["httponly"] = True
-        morsel["samesite"] = "lax"
-        if self.cookie_secure:
-            morsel["secure"] = True
-        return morsel.OutputString()
+        """The Set-Cookie header Starlette writes for the login CSRF token."""
+        response = Response()
+        response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", secure=self.cookie_secure)
+        return response.headers["set-cookie"]
 
 
 def _request_cookie(scope: Scope, name: str) -> str | None:
