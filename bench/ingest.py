@@ -5,11 +5,16 @@
 For each engine (SQLite; PostgreSQL when a URL is given or LIVEBRIDGE_TEST_POSTGRES_URL is set) it
 builds a fresh database, generates realistic events with the simulator, then measures in one run:
   raw     the engine's own bulk insert of the same rows into the same table (sqlite3 executemany in
-          one transaction / asyncpg COPY), best of three runs: the limit of the machine;
+          one transaction / asyncpg COPY): the limit of the machine;
   api×N   POST /api/v1/sessions/{id}/events with batches of 1,000 NDJSON events, N server processes
-          (each on a port of its own, 2 connections to each);
-and prints events/s and the ratio api/raw. Then, at 5,000 events/s sustained for 10 s, the delay
-from a batch's acknowledgement to the live dashboard (SSE) showing it.
+          (each on a port of its own, ``--connections`` to each, 4 by default: enough requests in
+          flight that a server never waits for the client);
+and prints events/s and the ratio api/raw. It runs three rounds, each measuring all three paths one
+after the other with fresh events in fresh sessions, and compares each API rate with the engine's
+rate of the same round: on this machine both vary by up to a factor of two from minute to minute
+(checkpoints, caches, the neighbours on the host), so only rates measured together make a ratio.
+Then, at 5,000 events/s sustained for 10 s, the delay from a batch's acknowledgement to the live
+dashboard (SSE) showing it.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from alembic import command as alembic_command
 from livebridge.authz import Permission, Subject, command_line_subject
 from livebridge.cli import alembic_config
 from livebridge.config import Settings
-from livebridge.db import Database
+from livebridge.db import SQLITE_PRAGMAS, Database
 from livebridge.ingest.repository import EVENT_COLUMNS, EventRow, RowBuilder
 from livebridge.ingest.schemas import decode_event, encode
 from livebridge.ingest.service import opaque_viewer
@@ -53,7 +58,7 @@ from livebridge.tenancy import service as tenancy_service
 from livebridge.tenancy.schemas import ApiKeyCreate, TenantCreate
 
 BATCH = 1_000
-RAW_ATTEMPTS = 3
+ATTEMPTS = 3  # rounds of (engine's own insert, API with 1 process, API with 2)
 PASSWORD = "bench-password"
 
 
@@ -115,8 +120,8 @@ def raw_rows(lines: list[bytes], target: Target, engine: str) -> list[EventRow]:
 def raw_sqlite(path: Path, values: list[EventRow]) -> float:
     columns = EVENT_COLUMNS
     connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_PRAGMAS:  # the application's settings, foreign keys included
+        connection.execute(pragma)
     started = time.perf_counter()
     connection.execute("BEGIN")
     connection.executemany(
@@ -317,58 +322,72 @@ def fresh_postgres(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-def run_engine(label: str, database_url: str, count: int, work_dir: Path) -> dict[str, Any]:
+def run_engine(label: str, database_url: str, count: int, work_dir: Path, connections: int) -> dict[str, Any]:
     alembic_command.upgrade(alembic_config(database_url), "head")
     settings = Settings(database_url=database_url, var_dir=work_dir, secret_key="bench")
-    raw_targets, api_targets, latency_target = asyncio.run(_targets(settings))
-    print(f"\n[{label}] generating {count:,} simulated events…", flush=True)
+    targets, latency_target = asyncio.run(_targets(settings))
     engine = "sqlite" if label == "SQLite" else "postgresql"
-    # The engine's own rate varies from run to run (checkpoints, caches): its best of three is the limit.
-    raw = 0.0
-    for attempt, raw_target in enumerate(raw_targets):
-        rows = raw_rows(realistic_lines(count, f"bench-raw{attempt}"), raw_target, engine)
-        if label == "SQLite":
-            raw = max(raw, raw_sqlite(Path(database_url.split(":///", 1)[1]), rows))
-        else:
-            raw = max(raw, asyncio.run(raw_postgres(database_url, rows)))
-    results: dict[str, Any] = {"raw": raw}
-    for processes, target in zip((1, 2), api_targets, strict=False):
-        api_lines = realistic_lines(count, f"bench-api{processes}")
-        # Separate server processes on ports of their own, the client spreading its connections over them as
-        # a load balancer would (with `uvicorn --workers 2` the kernel may hand all four connections to one).
-        servers = [Server(database_url, work_dir) for _ in range(processes)]
-        try:
-            results[f"api{processes}"] = asyncio.run(post_all([server.url for server in servers], target, api_lines))
-        finally:
-            for server in servers:
-                server.stop()
+    # Separate server processes on ports of their own, the client spreading its connections over them as
+    # a load balancer would (with `uvicorn --workers 2` the kernel may hand all connections to one).
+    single = [Server(database_url, work_dir)]
+    pair = [Server(database_url, work_dir), Server(database_url, work_dir)]
+    rounds: list[dict[str, float]] = []
+    try:
+        for attempt, (raw_target, single_target, pair_target) in enumerate(targets):
+            print(
+                f"[{label}] round {attempt + 1} of {ATTEMPTS}: {count:,} fresh simulated events per path…", flush=True
+            )
+            rows = raw_rows(realistic_lines(count, f"bench-raw{attempt}"), raw_target, engine)
+            if engine == "sqlite":
+                raw = raw_sqlite(Path(database_url.split(":///", 1)[1]), rows)
+            else:
+                raw = asyncio.run(raw_postgres(database_url, rows))
+            measured = {"raw": raw}
+            for key, servers, target in (("api1", single, single_target), ("api2", pair, pair_target)):
+                lines = realistic_lines(count, f"bench-{key}-{attempt}")
+                measured[key] = asyncio.run(post_all([server.url for server in servers], target, lines, connections))
+            rounds.append(measured)
+    finally:
+        for server in (*single, *pair):
+            server.stop()
     server = Server(database_url, work_dir)
     try:
         delays = dashboard_latency(server.url, latency_target, realistic_lines(50_000, "bench-live"), 5_000, 10)
     finally:
         server.stop()
-    results["latency"] = delays
-    return results
+    return {"rounds": rounds, "latency": delays}
 
 
-async def _targets(settings: Settings) -> tuple[list[Target], list[Target], Target]:
-    """Tenants with a session each: three for the engine's own insert, two for the API, one for the dashboard."""
+async def _targets(settings: Settings) -> tuple[list[tuple[Target, Target, Target]], Target]:
+    """Tenants with a session each: per round one for the engine's own insert and one per API set-up,
+    and one for the dashboard."""
     database = Database(settings)
     try:
-        targets = [await make_target(database) for _ in range(RAW_ATTEMPTS + 3)]
+        rounds = [
+            (await make_target(database), await make_target(database), await make_target(database))
+            for _ in range(ATTEMPTS)
+        ]
+        return rounds, await make_target(database)
     finally:
         await database.dispose()
-    return targets[:RAW_ATTEMPTS], targets[RAW_ATTEMPTS : RAW_ATTEMPTS + 2], targets[-1]
 
 
-def report(label: str, results: dict[str, Any]) -> None:
-    raw = results["raw"]
-    print(f"\n{label}: events/s (batches of {BATCH:,}, realistic simulated events)")
-    print(f"  {'path':<34}{'events/s':>12}{'vs raw':>10}")
-    print(f"  {'raw engine bulk insert':<34}{raw:>12,.0f}{'1.00':>10}")
-    for processes in (1, 2):
-        rate = results[f"api{processes}"]
-        print(f"  {f'HTTP batch API, {processes} process(es)':<34}{rate:>12,.0f}{rate / raw:>10.2f}")
+def report(label: str, results: dict[str, Any], connections: int) -> None:
+    rounds: list[dict[str, float]] = results["rounds"]
+    print(
+        f"\n{label}: events/s (batches of {BATCH:,}, realistic simulated events, "
+        f"{connections} connections per server process)"
+    )
+    print(f"  {'path':<34}" + "".join(f"{f'round {n}':>18}" for n in range(1, len(rounds) + 1)) + f"{'median':>10}")
+    paths = (
+        ("raw", "raw engine bulk insert"),
+        ("api1", "HTTP batch API, 1 process"),
+        ("api2", "HTTP batch API, 2 processes"),
+    )
+    for key, name in paths:
+        cells = "".join(f"{m[key]:>10,.0f} {m[key] / m['raw']:>6.2f} " for m in rounds)
+        print(f"  {name:<34}{cells}{statistics.median(m[key] / m['raw'] for m in rounds):>10.2f}")
+    print("  (each cell: events/s and its ratio to the engine's own insert in the same round; median of the ratios)")
     delays = sorted(results["latency"])
     p95 = delays[int(len(delays) * 0.95) - 1]
     print(
@@ -381,6 +400,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("LIVEBRIDGE_TEST_POSTGRES_URL"))
+    parser.add_argument("--connections", type=int, default=4, help="requests in flight per server process")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; sqlite {sqlite3.sqlite_version}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -389,7 +409,7 @@ def main() -> None:
         if args.postgres:
             engines.append(("PostgreSQL", fresh_postgres(args.postgres)))
         for label, url in engines:
-            report(label, run_engine(label, url, args.events, work_dir))
+            report(label, run_engine(label, url, args.events, work_dir, args.connections), args.connections)
 
 
 if __name__ == "__main__":
