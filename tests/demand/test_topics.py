@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject
 from livebridge.db import Database
 from livebridge.demand import service
+from livebridge.demand.grouping import group_comments
 from livebridge.demand.repository import TopicRepository
 from livebridge.demand.schemas import RebuildRead
 from livebridge.exceptions import AppError
@@ -146,6 +150,59 @@ async def test_merges_and_splits_survive_rebuilds(database: Database, tenant: Te
         gone = await service.access_topic(session, subject, pink)
     assert gone.status == "merged"
     assert gone.merged_into_id == size
+
+
+async def test_the_regroup_task_groups_without_holding_the_write_lock(
+    database: Database, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the comments are grouped (seconds on a real tenant), another writer, such as an ingest
+    batch, can take SQLite's write lock: only the short write of the result holds it."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL writers of other rows never wait for each other")
+    path = make_url(database.settings.database_url).database
+    assert path is not None
+    others_could_write: list[bool] = []
+
+    def grouping_while_someone_writes(*args: Any, **kwargs: Any) -> Any:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            others_could_write.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            others_could_write.append(False)
+        finally:
+            other.close()
+        return group_comments(*args, **kwargs)
+
+    monkeypatch.setattr(service, "group_comments", grouping_while_someone_writes)
+    ids = await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id, says(SIZE + PINK))
+    [(_, result)] = await service.regroup_tenants(database, [tenant.tenant_id])
+    assert result.comments_placed == len(ids)
+    assert others_could_write
+    assert all(others_could_write)
+
+
+async def test_a_regroup_overtaken_by_a_merge_plans_again(database: Database, tenant: TenantFixture) -> None:
+    ids = await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id, says(SIZE + PINK))
+    await rebuild(database, tenant)
+    topics = await partition(database, tenant)
+    size, pink = topic_of(topics, ids[0]), topic_of(topics, ids[5])
+    later = await add_comments(database, tenant.tenant_id, tenant.session_id, tenant.product_id,
+                               says(["有没有粉色的呀"], start=60))
+    subject = subject_of(tenant.tenant_id)
+    async with database.transaction(write=False) as session:
+        plan = await service.plan_rebuild(session, subject, now=NOW)
+    assert [(e, t) for e, t, _ in plan.placed] == [(later[0], pink)]
+    async with database.transaction() as session:
+        await service.do_merge_topics(session, subject, size, [pink])
+    async with database.transaction() as session:
+        assert await service.apply_rebuild(session, subject, plan, check=True) is None  # nothing written
+    assert await partition(database, tenant) == {size: set(ids)}
+
+    [(_, result)] = await service.regroup_tenants(database, [tenant.tenant_id])
+    assert result.comments_placed == 1
+    assert await partition(database, tenant) == {size: {*ids, later[0]}}  # joins the topic pink was merged into
 
 
 async def test_bad_edits_are_refused(database: Database, tenant: TenantFixture) -> None:

@@ -2,13 +2,16 @@
 
 ``rebuild_topics`` is the one entry point that places comments into topics; it is idempotent (a
 comment already placed never moves) and cheap when nothing is new, so a task can run it as often
-as insights arrive. Comments of excluded viewers never count: by default the viewers who posted
-spam in a session; integrity detectors add theirs through the ``excluded`` providers.
+as insights arrive. It is ``plan_rebuild`` (reads and the grouping, no writes) then
+``apply_rebuild``; the background task runs the two in separate transactions (``regroup_tenants``).
+Comments of excluded viewers never count: by default the viewers who posted spam in a session;
+integrity detectors add theirs through the ``excluded`` providers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +43,8 @@ from livebridge.kit.pagination import Page, PageParams
 from livebridge.kit.time import utcnow
 from livebridge.live import service as live_service
 from livebridge.models import DemandTopic, DemandTopicEdit, Product, Proposal, TopicEditKind, TopicKind, TopicStatus
+
+logger = logging.getLogger(__name__)
 
 # Ranking: distinct viewers, a buyer counting BUYER_WEIGHT more, raised by the share of negative
 # comments and halved every HALF_LIFE_DAYS since the topic was last mentioned.
@@ -91,6 +96,10 @@ async def topics_of_sessions(
     return {session_id: frozenset(topics) for session_id, topics in found.items()}
 
 
+# A topic in a rebuild plan: an existing topic's id, or a new topic (whose id comes when the plan is applied).
+TopicRef = int | DemandTopic
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     comments: int
@@ -132,18 +141,6 @@ def rank_score(figures: Figures, now: datetime) -> float:
     return round(float(weight * negativity * 0.5 ** (age_days / HALF_LIFE_DAYS)), 6)
 
 
-def _apply(topic: DemandTopic, figures: Figures, now: datetime) -> None:
-    topic.comment_count = figures.comments
-    topic.viewer_count = figures.viewers
-    topic.buyer_count = figures.buyers
-    topic.negative_count = figures.negative
-    topic.session_count = figures.sessions
-    topic.first_seen_at = figures.first_seen_at
-    topic.last_seen_at = figures.last_seen_at
-    topic.score = rank_score(figures, now)
-    topic.scored_at = now
-
-
 async def all_products(session: AsyncSession, subject: Subject) -> list[Product]:
     products: list[Product] = []
     params = PageParams(page=1, page_size=200)
@@ -165,7 +162,9 @@ def _cleaners(products: Iterable[Product]) -> dict[int | None, TextCleaner]:
 class _Labeller:
     """Labels and key phrases of topics, from their members' texts."""
 
-    def __init__(self, rows_by_topic: Mapping[int, list[InsightRow]], cleaners: Mapping[int | None, TextCleaner]):
+    def __init__(
+        self, rows_by_topic: Mapping[TopicRef, list[InsightRow]], cleaners: Mapping[int | None, TextCleaner]
+    ) -> None:
         self.rows_by_topic = rows_by_topic
         self.cleaners = cleaners
         self.row_of: dict[int, int] = {}
@@ -187,13 +186,40 @@ class _Labeller:
     def _cleaner(self, rows: Sequence[InsightRow]) -> TextCleaner:
         return self.cleaners.get(rows[0].product_id if rows else None, self.cleaners[None])
 
-    def label(self, topic: DemandTopic) -> None:
-        rows = self.rows_by_topic.get(topic.id, [])
+    def label(self, topic: TopicRef) -> tuple[str, list[str]] | None:
+        """(label, key phrases) of a topic with members."""
+        rows = self.rows_by_topic.get(topic, [])
         if not rows:
-            return
+            return None
         vectors = self.matrix[[self.row_of[r.event_row_id] for r in rows]]
-        topic.label = readable_label([r.normalized for r in rows], vectors, self._cleaner(rows))
-        topic.key_phrases = key_phrases(self.counts[topic.id], self.topics_with_word, len(self.counts))
+        return (
+            readable_label([r.normalized for r in rows], vectors, self._cleaner(rows)),
+            key_phrases(self.counts[topic], self.topics_with_word, len(self.counts)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TopicValues:
+    """A topic's figures and score, and its label and key phrases when it is relabelled."""
+
+    figures: Figures
+    score: float
+    label: tuple[str, list[str]] | None
+
+
+@dataclass
+class RebuildPlan:
+    """What a rebuild writes, worked out from one consistent read by ``plan_rebuild``."""
+
+    tenant_id: int
+    now: datetime
+    seen_members: dict[int, int]  # event row id → topic id, as read
+    seen_active: frozenset[int]  # the active topics, as read
+    removed: list[int]  # event row ids leaving their topics (their viewers are excluded now)
+    new_topics: list[DemandTopic]
+    placed: list[tuple[int, TopicRef, int | None]]  # (event row id, topic, duplicate of)
+    values: dict[TopicRef, TopicValues]
+    result: RebuildRead
 
 
 async def rebuild_topics(
@@ -205,6 +231,22 @@ async def rebuild_topics(
     now: datetime | None = None,
 ) -> RebuildRead:
     """Place every new demand, question and complaint comment of the tenant into a topic; refresh figures."""
+    plan = await plan_rebuild(session, subject, excluded=excluded, settings=settings, now=now)
+    result = await apply_rebuild(session, subject, plan, check=False)
+    assert result is not None  # unchecked: applied in the transaction it was planned in
+    return result
+
+
+async def plan_rebuild(
+    session: AsyncSession,
+    subject: Subject,
+    *,
+    excluded: Sequence[ExcludedViewers] = DEFAULT_EXCLUSIONS,
+    settings: GroupingSettings | None = None,
+    now: datetime | None = None,
+) -> RebuildPlan:
+    """Read the tenant's comments and topics and work out the rebuild, writing nothing (so a read
+    transaction will do: the grouping takes seconds)."""
     subject.check(Permission.MANAGE_DEMAND)
     tenant_id = subject.require_tenant()
     now = now or utcnow()
@@ -218,23 +260,20 @@ async def rebuild_topics(
             blocked[session_id] |= keys
     counted = [r for r in rows if r.viewer_key is None or r.viewer_key not in blocked.get(r.session_id, ())]
     counted_ids = {r.event_row_id for r in counted}
-    members = await topics.members(subject)
-    if (settings or GroupingSettings()).semantic_weight > 0 and any(e not in members for e in counted_ids):
-        # The first grouping of a process loads the sentence encoder (seconds): off the event loop, before any write.
+    seen_members = await topics.members(subject)
+    if (settings or GroupingSettings()).semantic_weight > 0 and any(e not in seen_members for e in counted_ids):
+        # The first grouping of a process loads the sentence encoder (seconds): off the event loop.
         await asyncio.to_thread(load_encoder)
-    await topics.remove_members(subject, sorted(e for e in members if e not in counted_ids))
-    members = {e: t for e, t in members.items() if e in counted_ids}
-
-    active = {t.id: t for t in await topics.active(subject)}
-    products = await all_products(session, subject)
-    cleaners = _cleaners(products)
+    members: dict[int, TopicRef] = {e: t for e, t in seen_members.items() if e in counted_ids}
+    active = frozenset(t.id for t in await topics.active(subject))
+    cleaners = _cleaners(await all_products(session, subject))
     vectorizer = fit_vectorizer([cleaners.get(r.product_id, cleaners[None]).clean(r.normalized) for r in counted])
     by_partition: dict[tuple[int | None, str], list[InsightRow]] = defaultdict(list)
     for row in counted:
         by_partition[(row.product_id, row.intent)].append(row)
-    created: list[DemandTopic] = []
-    placed: list[tuple[int, int, int | None]] = []
-    changed: set[int] = set()
+    new_topics: list[DemandTopic] = []
+    placed: list[tuple[int, TopicRef, int | None]] = []
+    changed: set[TopicRef] = set()
     for (product_id, kind), partition in sorted(by_partition.items(), key=lambda item: (item[0][0] or 0, item[0][1])):
         new = [Comment(r.event_row_id, r.normalized) for r in partition if r.event_row_id not in members]
         if not new:
@@ -242,16 +281,15 @@ async def rebuild_topics(
         existing: dict[int, list[Comment]] = defaultdict(list)
         for r in partition:
             topic_id = members.get(r.event_row_id)
-            if topic_id is not None and topic_id in active:
+            if isinstance(topic_id, int) and topic_id in active:
                 existing[topic_id].append(Comment(r.event_row_id, r.normalized))
-        cleaner = cleaners.get(product_id, cleaners[None])
-        grouping = group_comments(new, existing, vectorizer, cleaner, settings)
+        grouping = group_comments(new, existing, vectorizer, cleaners.get(product_id, cleaners[None]), settings)
         simulated = {r.event_row_id: r.is_simulated for r in partition}
         for event_id, topic_id in sorted(grouping.joins.items()):
             placed.append((event_id, topic_id, grouping.duplicate_of.get(event_id)))
             changed.add(topic_id)
-        fresh = [
-            DemandTopic(
+        for group in grouping.new_groups:
+            topic = DemandTopic(
                 tenant_id=tenant_id,
                 product_id=product_id,
                 kind=TopicKind(kind),
@@ -259,24 +297,51 @@ async def rebuild_topics(
                 key_phrases=[],
                 is_simulated=all(simulated[e] for e in group),
             )
-            for group in grouping.new_groups
-        ]
-        await topics.add_many(fresh)
-        for topic, group in zip(fresh, grouping.new_groups, strict=True):
-            created.append(topic)
-            active[topic.id] = topic
-            changed.add(topic.id)
-            placed.extend((e, topic.id, grouping.duplicate_of.get(e)) for e in group)
-    await topics.add_members(tenant_id, placed)
+            new_topics.append(topic)
+            changed.add(topic)
+            placed.extend((e, topic, grouping.duplicate_of.get(e)) for e in group)
     members.update({e: t for e, t, _ in placed})
-    await _refresh(session, subject, active, members, counted, cleaners, relabel=changed, now=now)
-    return RebuildRead(
-        comments_considered=len(rows),
-        comments_excluded=len(rows) - len(counted),
-        comments_placed=len(placed),
-        topics_created=len(created),
-        topics_active=sum(1 for t in active.values() if t.status == TopicStatus.ACTIVE),
+    buyers = await insights.paying_viewers(subject)
+    values = _topic_values([*sorted(active), *new_topics], members, counted, buyers, cleaners, relabel=changed, now=now)
+    return RebuildPlan(
+        tenant_id=tenant_id,
+        now=now,
+        seen_members=seen_members,
+        seen_active=active,
+        removed=sorted(e for e in seen_members if e not in counted_ids),
+        new_topics=new_topics,
+        placed=placed,
+        values=values,
+        result=RebuildRead(
+            comments_considered=len(rows),
+            comments_excluded=len(rows) - len(counted),
+            comments_placed=len(placed),
+            topics_created=len(new_topics),
+            topics_active=len(active) + len(new_topics),
+        ),
     )
+
+
+async def apply_rebuild(
+    session: AsyncSession, subject: Subject, plan: RebuildPlan, *, check: bool
+) -> RebuildRead | None:
+    """Write a plan. With ``check`` (planned in an earlier transaction), nothing is written and None is
+    returned when the topics or their members are no longer as planned (a merge, a split, another
+    rebuild in between): plan again."""
+    subject.check(Permission.MANAGE_DEMAND)
+    topics = TopicRepository(session)
+    active = {t.id: t for t in await topics.active(subject)}
+    if check and (set(active) != plan.seen_active or await topics.members(subject) != plan.seen_members):
+        return None
+    await topics.remove_members(subject, plan.removed)
+    await topics.add_many(plan.new_topics)
+    await topics.add_members(plan.tenant_id, [(e, t if isinstance(t, int) else t.id, d) for e, t, d in plan.placed])
+    for ref, values in plan.values.items():
+        topic = active.get(ref) if isinstance(ref, int) else ref
+        if topic is not None and topic.status == TopicStatus.ACTIVE:
+            _set_values(topic, values, plan.now)
+    await session.flush()
+    return plan.result
 
 
 def _worker_subject(tenant_id: int) -> Subject:
@@ -294,13 +359,68 @@ async def tenants_with_topics(database: Database) -> list[int]:
         return await InsightRepository(session).dangerously_tenants_with_topics()
 
 
+REPLAN_ATTEMPTS = 3
+
+
 async def regroup_tenants(database: Database, tenant_ids: Sequence[int]) -> list[tuple[int, RebuildRead]]:
-    """``rebuild_topics`` for each tenant, in a transaction of its own (one tenant's failure keeps the others')."""
+    """Rebuild each tenant's topics: planned in a read transaction, written in a write transaction of
+    its own (one tenant's failure keeps the others'). The grouping takes seconds, and on SQLite a
+    write transaction would hold every other writer (ingestion) off for as long; the write is short.
+    A plan overtaken by an edit is made again; after ``REPLAN_ATTEMPTS`` the tenant waits for the next run."""
     results = []
     for tenant_id in tenant_ids:
-        async with database.transaction() as session:
-            results.append((tenant_id, await rebuild_topics(session, _worker_subject(tenant_id))))
+        subject = _worker_subject(tenant_id)
+        for _ in range(REPLAN_ATTEMPTS):
+            async with database.transaction(write=False) as session:
+                plan = await plan_rebuild(session, subject)
+            async with database.transaction() as session:
+                result = await apply_rebuild(session, subject, plan, check=True)
+            if result is not None:
+                results.append((tenant_id, result))
+                break
+        else:
+            logger.warning("demand: tenant %d's topics kept changing while they were regrouped; next run", tenant_id)
     return results
+
+
+def _topic_values(
+    keys: Iterable[TopicRef],
+    members: Mapping[int, TopicRef],
+    rows: Sequence[InsightRow],
+    buyers: set[tuple[int, str]],
+    cleaners: Mapping[int | None, TextCleaner],
+    *,
+    relabel: set[TopicRef],
+    now: datetime,
+) -> dict[TopicRef, TopicValues]:
+    """Figures and score of the given topics; labels of those in ``relabel``."""
+    rows_by_topic: dict[TopicRef, list[InsightRow]] = defaultdict(list)
+    for row in rows:
+        topic = members.get(row.event_row_id)
+        if topic is not None:
+            rows_by_topic[topic].append(row)
+    labeller = _Labeller(rows_by_topic, cleaners) if relabel else None
+    values: dict[TopicRef, TopicValues] = {}
+    for key in keys:
+        figures = topic_figures(rows_by_topic.get(key, []), buyers)
+        label = labeller.label(key) if labeller is not None and key in relabel else None
+        values[key] = TopicValues(figures, rank_score(figures, now), label)
+    return values
+
+
+def _set_values(topic: DemandTopic, values: TopicValues, now: datetime) -> None:
+    figures = values.figures
+    topic.comment_count = figures.comments
+    topic.viewer_count = figures.viewers
+    topic.buyer_count = figures.buyers
+    topic.negative_count = figures.negative
+    topic.session_count = figures.sessions
+    topic.first_seen_at = figures.first_seen_at
+    topic.last_seen_at = figures.last_seen_at
+    topic.score = values.score
+    topic.scored_at = now
+    if values.label is not None:
+        topic.label, topic.key_phrases = values.label
 
 
 async def _refresh(
@@ -314,20 +434,12 @@ async def _refresh(
     relabel: set[int],
     now: datetime,
 ) -> None:
-    """Figures and score of every given topic; labels of those in ``relabel``."""
+    """Figures and score of every given active topic; labels of those in ``relabel``."""
     buyers = await InsightRepository(session).paying_viewers(subject)
-    rows_by_topic: dict[int, list[InsightRow]] = defaultdict(list)
-    for row in rows:
-        topic_id = members.get(row.event_row_id)
-        if topic_id is not None:
-            rows_by_topic[topic_id].append(row)
-    labeller = _Labeller(rows_by_topic, cleaners) if relabel else None
-    for topic_id, topic in topics.items():
-        if topic.status != TopicStatus.ACTIVE:
-            continue
-        _apply(topic, topic_figures(rows_by_topic.get(topic_id, []), buyers), now)
-        if labeller is not None and topic_id in relabel:
-            labeller.label(topic)
+    active = {topic_id: topic for topic_id, topic in topics.items() if topic.status == TopicStatus.ACTIVE}
+    values = _topic_values(active, members, rows, buyers, cleaners, relabel=set(relabel), now=now)
+    for topic_id, topic in active.items():
+        _set_values(topic, values[topic_id], now)
     await session.flush()
 
 
