@@ -4,8 +4,9 @@
 
 For each engine (SQLite; PostgreSQL when a URL is given or LIVEBRIDGE_TEST_POSTGRES_URL is set) it
 builds a fresh database, generates realistic events with the simulator, then measures in one run:
-  raw     the engine's own bulk insert of the same rows into the same table (sqlite3 executemany in
-          one transaction / asyncpg COPY): the limit of the machine;
+  raw     the engine's own bulk insert of the same rows into the same table, with the application's
+          connection settings: sqlite3 executemany in one transaction (SQLite has one writer) /
+          asyncpg COPY over one connection per core at once: the limit of the machine;
   api×N   POST /api/v1/sessions/{id}/events with batches of 1,000 NDJSON events, N server processes
           (each on a port of its own, ``--connections`` to each, 4 by default: enough requests in
           flight that a server never waits for the client);
@@ -134,11 +135,20 @@ def raw_sqlite(path: Path, values: list[EventRow]) -> float:
 
 
 async def raw_postgres(url: str, rows: list[EventRow]) -> float:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    """COPY over one connection per core at once: one COPY keeps only one backend busy."""
+    streams = os.cpu_count() or 1
+    connections = [await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://")) for _ in range(streams)]
+    parts = [rows[index::streams] for index in range(streams)]
     started = time.perf_counter()
-    await connection.copy_records_to_table("live_events", records=rows, columns=EVENT_COLUMNS)
+    await asyncio.gather(
+        *(
+            connection.copy_records_to_table("live_events", records=part, columns=EVENT_COLUMNS)
+            for connection, part in zip(connections, parts, strict=True)
+        )
+    )
     elapsed = time.perf_counter() - started
-    await connection.close()
+    for connection in connections:
+        await connection.close()
     return len(rows) / elapsed
 
 
