@@ -22,7 +22,7 @@ from livebridge.web.deps import ConsoleUser, DbSession
 from livebridge.web.templating import render
 
 router = APIRouter()
-MIN_PUSH_INTERVAL: Final = 0.25  # seconds: coalesce bursts of batches into one update
+MIN_PUSH_INTERVAL: Final = 0.25  # seconds between a stream's updates: bursts of batches coalesce
 FEED_SIZE: Final = 50
 
 
@@ -108,9 +108,12 @@ async def dashboard_stream(
                 if snapshot["comments"]:
                     last_comment = snapshot["comments"][-1]["id"]
                 yield {"event": "stats", "data": json.dumps(snapshot, ensure_ascii=False)}
-                await pending  # wait for new events, then let a burst of batches settle
+                pushed = time.monotonic()
+                await pending  # wait for new events
                 notified = time.monotonic()
-                await asyncio.sleep(MIN_PUSH_INTERVAL)
+                # At most one update per MIN_PUSH_INTERVAL: the first batch after a pause shows at once,
+                # the batches of a burst wait for the interval and then show together.
+                await asyncio.sleep(max(0.0, pushed + MIN_PUSH_INTERVAL - notified))
                 pending = asyncio.ensure_future(anext(notifications))
         finally:
             pending.cancel()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livebridge.authz import Subject, scoped
@@ -17,6 +19,7 @@ from livebridge.db import executemany
 from livebridge.kit.time import sqlite_text
 from livebridge.models import LiveEventRow, SessionSecond, SessionSku
 from livebridge.models.rollups import COUNTER_COLUMNS, SKU_COUNTER_COLUMNS
+from livebridge.stats.tallies import TalliedEvent
 
 
 @functools.lru_cache(maxsize=32)  # one entry per engine and table
@@ -39,6 +42,19 @@ def _upsert(dialect: Dialect, table: Table, key: tuple[str, ...], counters: tupl
     compiled = statement.on_conflict_do_update(index_elements=list(key), set_=updates).compile(dialect=dialect)
     assert compiled.positiontup is not None
     return str(compiled), list(compiled.positiontup)
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteSums:
+    minute: datetime
+    last_second: datetime  # the minute's last second with rollups
+    sums: dict[str, int]
+    online_max: int | None  # the largest viewer-count sample, None without one
+
+
+def _utc(value: str | datetime) -> datetime:
+    """An aggregate's time: text on SQLite (no column type to convert it), aware on PostgreSQL."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if isinstance(value, str) else value.astimezone(UTC)
 
 
 class StatsRepository:
@@ -84,13 +100,63 @@ class StatsRepository:
         ]
         await self._add(cast(Table, SessionSku.__table__), ("session_id", "sku_code"), SKU_COUNTER_COLUMNS, rows)
 
-    async def seconds(self, subject: Subject, session_id: int) -> list[SessionSecond]:
+    async def minute_sums(
+        self, subject: Subject, session_id: int, columns: Sequence[str]
+    ) -> list[MinuteSums]:
+        """Per minute with rollups, in order: the columns summed. Summed by the engine: the dashboard
+        asks on every update, and a two-hour session has 7,200 second rows."""
+        connection = await self.session.connection()
+        second = SessionSecond.__table__.c.second
+        if connection.dialect.name == "sqlite":
+            minute: Any = func.substr(second, 1, 16)  # "YYYY-MM-DD HH:MM" of UTCDateTime's text
+        else:
+            minute = func.date_trunc("minute", second)
+        table = cast(Table, SessionSecond.__table__)
         statement = (
-            scoped(select(SessionSecond), SessionSecond, subject)
+            scoped(
+                select(
+                    minute,
+                    func.max(second),
+                    func.max(table.c.online_max),
+                    *(func.sum(table.c[name]) for name in columns),
+                ),
+                SessionSecond,
+                subject,
+            )
+            .where(SessionSecond.session_id == session_id)
+            .group_by(minute)
+            .order_by(minute)
+        )
+        found = []
+        for at, last, online, *sums in (await self.session.execute(statement)).all():
+            found.append(
+                MinuteSums(
+                    minute=_utc(at),
+                    last_second=_utc(last),
+                    sums=dict(zip(columns, (int(v) for v in sums), strict=True)),
+                    online_max=None if online is None else int(online),
+                )
+            )
+        return found
+
+    async def presence_by_second(self, subject: Subject, session_id: int) -> list[tuple[datetime, int, int]]:
+        """(second, enters, leaves) in order: viewers present without the platform's samples."""
+        statement = (
+            scoped(select(SessionSecond.second, SessionSecond.enters, SessionSecond.leaves), SessionSecond, subject)
             .where(SessionSecond.session_id == session_id)
             .order_by(SessionSecond.second)
         )
-        return list((await self.session.execute(statement)).scalars())
+        return [(at, int(enters), int(leaves)) for at, enters, leaves in (await self.session.execute(statement)).all()]
+
+    async def seconds(self, subject: Subject, session_id: int) -> Sequence[Row[Any]]:
+        """The per-second rows (columns as attributes), as plain rows: a two-hour session has 7,200 of
+        them and the dashboard reads them on every update (ORM objects cost several times as much)."""
+        statement = (
+            scoped(select(*cast(Table, SessionSecond.__table__).columns), SessionSecond, subject)
+            .where(SessionSecond.session_id == session_id)
+            .order_by(SessionSecond.second)
+        )
+        return (await self.session.execute(statement)).all()
 
     async def skus(self, subject: Subject, session_id: int) -> list[SessionSku]:
         statement = (
@@ -99,18 +165,6 @@ class StatsRepository:
             .order_by(SessionSku.paid_fen.desc(), SessionSku.sku_code)
         )
         return list((await self.session.execute(statement)).scalars())
-
-    async def distinct_viewers_by_type(
-        self, subject: Subject, session_id: int, types: tuple[str, ...]
-    ) -> dict[str, int]:
-        """Unique people per event type; order events without a viewer count by their order id."""
-        who = func.coalesce(LiveEventRow.viewer_key, LiveEventRow.order_id)
-        statement = (
-            scoped(select(LiveEventRow.type, func.count(func.distinct(who))), LiveEventRow, subject)
-            .where(LiveEventRow.session_id == session_id, LiveEventRow.type.in_(types))
-            .group_by(LiveEventRow.type)
-        )
-        return {str(kind): int(count) for kind, count in (await self.session.execute(statement)).all()}
 
     async def funnel_viewers(
         self, subject: Subject, session_ids: list[int], types: tuple[str, ...]
@@ -148,15 +202,23 @@ class StatsRepository:
         rows = (await self.session.execute(statement)).all()
         return [(int(i), at, viewer, str(text or "")) for i, at, viewer, text in reversed(rows)]
 
-    async def presence_events(self, subject: Subject, session_id: int) -> list[tuple[str, str, datetime]]:
-        """(viewer, enter|leave, time) in time order, for watch time."""
+    async def tallied_events(
+        self, subject: Subject, session_id: int, kinds: Sequence[str], after_id: int
+    ) -> list[TalliedEvent]:
+        """The session's events of these types with ids above ``after_id``, in id order."""
         statement = (
-            scoped(select(LiveEventRow.viewer_key, LiveEventRow.type, LiveEventRow.occurred_at), LiveEventRow, subject)
-            .where(
-                LiveEventRow.session_id == session_id,
-                LiveEventRow.type.in_(("enter", "leave")),
-                LiveEventRow.viewer_key.is_not(None),
+            scoped(
+                select(
+                    LiveEventRow.id,
+                    LiveEventRow.type,
+                    LiveEventRow.viewer_key,
+                    LiveEventRow.order_id,
+                    LiveEventRow.occurred_at,
+                ),
+                LiveEventRow,
+                subject,
             )
-            .order_by(LiveEventRow.occurred_at, LiveEventRow.id)
+            .where(LiveEventRow.session_id == session_id, LiveEventRow.type.in_(kinds), LiveEventRow.id > after_id)
+            .order_by(LiveEventRow.id)
         )
-        return [(str(v), str(t), at) for v, t, at in (await self.session.execute(statement)).all()]
+        return [TalliedEvent(*row) for row in (await self.session.execute(statement)).all()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -18,6 +19,7 @@ from livebridge.stats import rollup
 from livebridge.stats.repository import StatsRepository
 from livebridge.stats.rollup import EventColumns as EventColumns  # what ingest hands over
 from livebridge.stats.schemas import CommentItem, FunnelStep, MinuteFigures, ProductFigures, SessionStats, SessionTotals
+from livebridge.stats.tallies import TALLIED, WINDOW, SessionTallies, TallyCache
 
 # 进房 → 商品点击 → 加购 → 下单 → 支付, counted in distinct people.
 FUNNEL: Final = (
@@ -104,71 +106,69 @@ async def _product_figures(
     return sorted(merged.values(), key=lambda f: (-f.paid_fen, -f.clicks, f.product_name or "", f.references))
 
 
-def _average_watch_seconds(presence: list[tuple[str, str, datetime]], until: datetime) -> float | None:
-    """Pair each enter with the viewer's next leave; a stay still open ends at ``until``.
+TALLIES = TallyCache()
 
-    Without any leave event (some platforms do not report leaving) there is no watch time to tell.
-    """
-    if not any(kind == "leave" for _, kind, _ in presence):
-        return None
-    entered: dict[str, datetime] = {}
-    stays: list[float] = []
-    for viewer, kind, at in presence:
-        if kind == "enter":
-            entered.setdefault(viewer, at)
-        elif viewer in entered:
-            stays.append((at - entered.pop(viewer)).total_seconds())
-    stays.extend(max(0.0, (until - at).total_seconds()) for at in entered.values())
-    return sum(stays) / len(stays) if stays else None
+
+async def _tallies(
+    session: AsyncSession, subject: Subject, session_id: int, rollups: Mapping[str, int]
+) -> SessionTallies:
+    """The session's tallies, brought up to date; rebuilt from all its events if they missed some."""
+    repository = StatsRepository(session)
+    connection = await session.connection()
+    window = WINDOW.get(connection.dialect.name, max(WINDOW.values()))
+    key = (str(connection.engine.url), subject.require_tenant(), session_id)
+    tallies = TALLIES.get(key)
+    kinds = tuple(TALLIED)
+    tallies.take(await repository.tallied_events(subject, session_id, kinds, tallies.read_after(window)), window)
+    if tallies.missed_events(rollups):
+        tallies = TALLIES.replace(key)
+        tallies.take(await repository.tallied_events(subject, session_id, kinds, 0), window)
+    return tallies
 
 
 async def session_stats(session: AsyncSession, subject: Subject, session_id: int) -> SessionStats:
     subject.check(Permission.READ)
     live_session = await live_service.access_session(session, subject, session_id)
     repository = StatsRepository(session)
-    seconds = await repository.seconds(subject, session_id)
+    summed = (*MINUTE_COUNTERS, "gifts", "gift_fen", "follows", "shares", "order_fen")
+    minute_sums = await repository.minute_sums(subject, session_id, summed)
 
     totals: dict[str, int] = defaultdict(int)
-    minutes: dict[datetime, dict[str, int]] = {}
     online_by_minute: dict[datetime, int] = {}
-    has_samples = any(s.online_max is not None for s in seconds)
-    present = 0
-    for second in seconds:
-        minute = second.second.replace(second=0)
-        bucket = minutes.setdefault(minute, defaultdict(int))
-        for column in (*MINUTE_COUNTERS, "gifts", "gift_fen", "follows", "shares", "order_fen"):
-            value = getattr(second, column)
+    has_samples = any(m.online_max is not None for m in minute_sums)
+    for m in minute_sums:
+        for column, value in m.sums.items():
             totals[column] += value
-            if column in MINUTE_COUNTERS:
-                bucket[column] += value
-        present += second.enters - second.leaves
-        if has_samples:
-            if second.online_max is not None:
-                online_by_minute[minute] = max(online_by_minute.get(minute, 0), second.online_max)
-        else:
+        if m.online_max is not None:
+            online_by_minute[m.minute] = m.online_max
+    if not has_samples:  # enters minus leaves, second by second
+        present = 0
+        for second, enters, leaves in await repository.presence_by_second(subject, session_id):
+            present += enters - leaves
+            minute = second.replace(second=0)
             online_by_minute[minute] = max(online_by_minute.get(minute, 0), max(present, 0))
     minute_rows = [
         MinuteFigures(
-            minute=minute,
-            online=online_by_minute.get(minute, 0),
-            **{column: counts.get(column, 0) for column in MINUTE_COUNTERS},
+            minute=m.minute,
+            online=online_by_minute.get(m.minute, 0),
+            **{column: m.sums[column] for column in MINUTE_COUNTERS},
         )
-        for minute, counts in sorted(minutes.items())
+        for m in minute_sums
     ]
     online_values = [m.online for m in minute_rows if m.minute in online_by_minute]
+    last_second = minute_sums[-1].last_second if minute_sums else None
 
-    people = await repository.distinct_viewers_by_type(subject, session_id, tuple(step for step, _ in FUNNEL))
+    tallies = await _tallies(session, subject, session_id, totals)  # after the rollups: see stats/tallies.py
     funnel: list[FunnelStep] = []
     previous: int | None = None
     for step, label in FUNNEL:
-        viewers = people.get(step, 0)
+        viewers = tallies.distinct_people(step)
         rate = round(viewers / previous, 4) if previous else None
         funnel.append(FunnelStep(step=step, label=label, viewers=viewers, rate_from_previous=rate))
         previous = viewers
 
-    last_second = seconds[-1].second if seconds else None
     until = live_session.ended_at or (utcnow() if live_session.status == "live" else last_second) or utcnow()
-    watch = _average_watch_seconds(await repository.presence_events(subject, session_id), until)
+    watch = tallies.average_watch_seconds(until)
     enters = totals["enters"]
     products = await _product_figures(session, subject, live_session, await repository.skus(subject, session_id))
     return SessionStats(
@@ -180,7 +180,7 @@ async def session_stats(session: AsyncSession, subject: Subject, session_id: int
         totals=SessionTotals(
             enters=enters,
             leaves=totals["leaves"],
-            unique_viewers=people.get("enter", 0),
+            unique_viewers=tallies.distinct_people("enter"),
             comments=totals["comments"],
             likes=totals["likes"],
             gifts=totals["gifts"],
